@@ -1,0 +1,38 @@
+# The two commands of the README: `make run` and `make test`. Both install what is missing.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+OUT ?= out/sample
+
+.PHONY: run test test-fast system-deps venv sample clean
+
+run: system-deps venv
+	$(BIN)/ocr-server process samples/dossier/*.* --procedure lltp_issue --out $(OUT)
+	@echo "results: $(OUT)/dossier.json and $(OUT)/dossier.pdf"
+
+test: system-deps venv
+	$(BIN)/pytest -q
+
+# Everything but the tests marked slow (for quick local loops).
+test-fast: system-deps venv
+	$(BIN)/pytest -q -m "not slow"
+
+system-deps:
+	@scripts/install-system-deps
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+# Regenerate the bundled sample dossier from the test generator (committed; not part of set-up).
+sample: venv
+	$(BIN)/python -m tests.make_sample samples/dossier
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .hypothesis

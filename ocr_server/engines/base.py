@@ -1,0 +1,35 @@
+"""The interface every OCR engine implements."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ocr_server.types import Orientation, PageText
+
+
+class OcrEngine(Protocol):
+    """An OCR engine, loaded once per process and used for many pages.
+
+    Engines run single-threaded; parallelism comes from running several processes.
+    """
+
+    name: str
+
+    def recognize(self, image: NDArray[np.uint8], *, dpi: float) -> PageText:
+        """Read an upright page.
+
+        Args:
+            image: H×W uint8 grayscale (or H×W×3 RGB), origin top-left.
+            dpi: resolution of ``image``; sizes the text-layer PDF page.
+
+        Returns:
+            Lines in reading order with bboxes in ``image`` pixels, and a text-layer PDF.
+        """
+        ...
+
+    def detect_orientation(self, image: NDArray[np.uint8]) -> Orientation:
+        """Clockwise rotation (0/90/180/270) that makes ``image`` upright, with a confidence."""
+        ...

@@ -1,0 +1,32 @@
+"""Create engines by name, and keep one per process."""
+
+from __future__ import annotations
+
+import os
+
+from ocr_server.config import PipelineSettings
+from ocr_server.engines.base import OcrEngine
+from ocr_server.errors import EngineUnavailableError
+
+ENGINE_NAMES = ("tesseract",)
+
+_per_process: dict[tuple[int, str], OcrEngine] = {}
+
+
+def create_engine(settings: PipelineSettings) -> OcrEngine:
+    """Load the engine named in ``settings`` (heavy imports happen here, not at import time)."""
+    match settings.engine:
+        case "tesseract":
+            from ocr_server.engines.tesseract import TesseractEngine
+
+            return TesseractEngine(settings)
+    raise EngineUnavailableError(f"unknown OCR engine {settings.engine!r}; known: {ENGINE_NAMES}")
+
+
+def process_engine(settings: PipelineSettings) -> OcrEngine:
+    """The engine of this process, created on first use (a forked child gets its own)."""
+    key = (os.getpid(), settings.engine)
+    engine = _per_process.get(key)
+    if engine is None:
+        engine = _per_process[key] = create_engine(settings)
+    return engine

@@ -1,0 +1,253 @@
+"""The digitization pipeline: the only place that decides which stages run.
+
+The CLI, the workers and the benchmarks all go through ``inspect_inputs``, ``process_page``
+and ``finish_dossier`` (``process_dossier`` chains them for one machine).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ocr_server import pdf
+from ocr_server.config import PipelineSettings
+from ocr_server.engines.base import OcrEngine
+from ocr_server.engines.factory import process_engine
+from ocr_server.loading import PageRef, inspect_file, load_page
+from ocr_server.procedures import check_procedure, missing_documents
+from ocr_server.result import DocumentResult, DossierResult, LineResult, PageResult
+from ocr_server.types import Orientation, Page
+from preprocessing.binarize import downscale_for_analysis, paper_level, to_gray
+from preprocessing.crop import find_content_box
+from preprocessing.deskew import estimate_skew
+from preprocessing.geometry import crop, map_bbox, rotate, rotate90, scale
+from preprocessing.orientation import estimate_orientation
+
+# Below this confidence the geometric orientation estimate is checked with the engine's own.
+ORIENTATION_TRUST = 0.5
+# Smaller skews are left alone: resampling would cost more than it brings.
+MIN_SKEW_DEG = 0.1
+
+STAGES = ("preprocess", "ocr", "extract", "pdf")
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    """One uploaded file: where it is, and the name to report."""
+
+    path: Path
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class PageOutcome:
+    """A processed page: its contract entry, its searchable PDF page, and stage timings."""
+
+    result: PageResult
+    pdf_path: Path
+    timings_ms: dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedPage:
+    page: Page
+    rotation_deg: int
+    skew_deg: float
+
+
+def inspect_inputs(files: Sequence[InputFile], settings: PipelineSettings) -> list[PageRef]:
+    """Validate every file (by content) and list the dossier's pages in order.
+
+    Raises:
+        InputError: the first bad file, named in the message.
+    """
+    refs: list[PageRef] = []
+    for f in files:
+        refs.extend(
+            inspect_file(f.path, name=f.name, max_pixels=settings.max_pixels,
+                         pdf_dpi=settings.pdf_dpi)
+        )
+    return refs
+
+
+def prepare_page(page: Page, engine: OcrEngine) -> PreparedPage:
+    """Orientation, deskew and border crop, each recorded in ``page.to_source``."""
+    small, _ = downscale_for_analysis(to_gray(page.image))
+    orientation = estimate_orientation(small)
+    if orientation.confidence < ORIENTATION_TRUST:
+        orientation = _ask_engine(engine, small, orientation)
+    if orientation.angle_deg:
+        page = page.transformed(*rotate90(page.image, orientation.angle_deg))
+        small, _ = rotate90(small, orientation.angle_deg)
+
+    skew_deg = estimate_skew(small)
+    if abs(skew_deg) >= MIN_SKEW_DEG:
+        fill = paper_level(small)
+        page = page.transformed(*rotate(page.image, -skew_deg, fill=(fill, fill, fill)))
+    else:
+        skew_deg = 0.0
+
+    small, factor = downscale_for_analysis(to_gray(page.image))
+    box = find_content_box(small)
+    if box != (0, 0, small.shape[1], small.shape[0]):
+        full_box = tuple(int(round(v / factor)) for v in box)
+        page = page.transformed(*crop(page.image, full_box))  # type: ignore[arg-type]
+    return PreparedPage(page, orientation.angle_deg, round(skew_deg, 2))
+
+
+def _ask_engine(engine: OcrEngine, small: np.ndarray, ours: Orientation) -> Orientation:
+    theirs = engine.detect_orientation(small)
+    return theirs if theirs.confidence > ours.confidence else ours
+
+
+def process_page(
+    ref: PageRef,
+    index: int,
+    *,
+    engine: OcrEngine,
+    settings: PipelineSettings,
+    workdir: Path,
+) -> PageOutcome:
+    """Load, prepare, recognise one page and write its searchable PDF page into ``workdir``."""
+    timings: dict[str, float] = {}
+    with _timed(timings, "preprocess"):
+        page = load_page(ref, index=index, pdf_dpi=settings.pdf_dpi)
+        prepared = prepare_page(page, engine)
+        page = prepared.page
+        ocr_factor = min(1.0, settings.ocr_max_dpi / page.dpi)
+        ocr_image, ocr_forward = scale(to_gray(page.image), ocr_factor)
+    with _timed(timings, "ocr"):
+        text = engine.recognize(ocr_image, dpi=page.dpi * ocr_factor)
+    ocr_to_source = page.to_source @ np.linalg.inv(ocr_forward)
+    lines = [
+        LineResult(text=line.text, confidence=round(line.confidence, 4),
+                   bbox=map_bbox(ocr_to_source, line.bbox, page.source_size))
+        for line in text.lines
+    ]
+    with _timed(timings, "pdf"):
+        jpeg = pdf.encode_page_jpeg(page.image, quality=settings.pdf_jpeg_quality)
+        pdf_path = workdir / f"page-{index:05d}.pdf"
+        pdf_path.write_bytes(pdf.make_page_pdf(jpeg, dpi=page.dpi,
+                                               text_layer_pdf=text.text_layer_pdf))
+    width, height = page.source_size
+    result = PageResult(
+        index=index, source=ref.source, width=width, height=height, dpi=round(page.dpi),
+        skew_deg=prepared.skew_deg, rotation_deg=prepared.rotation_deg,  # type: ignore[arg-type]
+        text="\n".join(line.text for line in lines), lines=lines,
+    )
+    return PageOutcome(result, pdf_path, timings)
+
+
+def finish_dossier(
+    outcomes: Sequence[PageOutcome],
+    *,
+    dossier_id: str,
+    procedure: str | None,
+    pdf_target: Path,
+) -> DossierResult:
+    """Group pages into documents, check completeness, and write the dossier PDF."""
+    timings = {stage: 0.0 for stage in STAGES}
+    for outcome in outcomes:
+        for stage, ms in outcome.timings_ms.items():
+            timings[stage] += ms
+    with _timed(timings, "pdf"):
+        pdf.assemble((o.pdf_path for o in outcomes), pdf_target)
+    # Classification and field extraction arrive with the templates; until then each page is
+    # an unknown document, still OCRed and in the PDF.
+    documents = [
+        DocumentResult(type="unknown", confidence=0.0, pages=[o.result.index]) for o in outcomes
+    ]
+    found = {d.type for d in documents}
+    return DossierResult(
+        dossier_id=dossier_id,
+        procedure=procedure,
+        status="done",
+        pages=[o.result for o in outcomes],
+        documents=documents,
+        missing_documents=missing_documents(procedure, found),
+        timings_ms={k: round(v) for k, v in timings.items()},
+    )
+
+
+def process_dossier(
+    files: Sequence[InputFile],
+    *,
+    out_dir: Path,
+    dossier_id: str,
+    procedure: str | None,
+    settings: PipelineSettings,
+    jobs: int = 1,
+) -> DossierResult:
+    """Process all pages (in ``jobs`` processes) and write ``dossier.json`` and ``dossier.pdf``.
+
+    Nothing appears in ``out_dir`` unless everything succeeded.
+
+    Raises:
+        InputError: a file or page cannot be processed; ``out_dir`` is left as it was.
+    """
+    procedure = check_procedure(procedure)
+    refs = inspect_inputs(files, settings)
+    parent = out_dir.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".ocr-", dir=parent) as tmp:
+        staging = Path(tmp)
+        pages_dir = staging / "pages"
+        pages_dir.mkdir()
+        outcomes = list(_run_pages(refs, settings, pages_dir, jobs))
+        result_dir = staging / "result"
+        result_dir.mkdir()
+        result = finish_dossier(outcomes, dossier_id=dossier_id, procedure=procedure,
+                                pdf_target=result_dir / "dossier.pdf")
+        (result_dir / "dossier.json").write_text(result.to_json() + "\n", encoding="utf-8")
+        _publish(result_dir, out_dir)
+    return result
+
+
+def _run_pages(
+    refs: Sequence[PageRef], settings: PipelineSettings, workdir: Path, jobs: int
+) -> Iterator[PageOutcome]:
+    jobs = max(1, min(jobs, len(refs)))
+    task: Callable[[tuple[int, PageRef]], PageOutcome]
+    if jobs == 1:
+        engine = process_engine(settings)
+        for i, ref in enumerate(refs):
+            yield process_page(ref, i, engine=engine, settings=settings, workdir=workdir)
+        return
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        args = [(i, ref, settings, workdir) for i, ref in enumerate(refs)]
+        yield from pool.map(_page_task, args)
+
+
+def _page_task(args: tuple[int, PageRef, PipelineSettings, Path]) -> PageOutcome:
+    index, ref, settings, workdir = args
+    return process_page(ref, index, engine=process_engine(settings), settings=settings,
+                        workdir=workdir)
+
+
+def _publish(result_dir: Path, out_dir: Path) -> None:
+    """Move finished results into ``out_dir``: a rename when it is new, per-file replaces else."""
+    if not out_dir.exists():
+        result_dir.rename(out_dir)
+        return
+    for name in ("dossier.pdf", "dossier.json"):  # JSON last: its presence means "complete"
+        (result_dir / name).replace(out_dir / name)
+    shutil.rmtree(result_dir, ignore_errors=True)
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = timings.get(stage, 0.0) + (time.perf_counter() - start) * 1000

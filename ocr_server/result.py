@@ -1,0 +1,75 @@
+"""The ``dossier/1`` result contract (see RESULT_CONTRACT.md), as pydantic models."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+BBox = tuple[int, int, int, int]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class QualityProblem(_Model):
+    code: str
+    message_vi: str
+    message_en: str
+
+
+class Quality(_Model):
+    ok: bool = True
+    problems: list[QualityProblem] = Field(default_factory=list)
+
+
+class LineResult(_Model):
+    text: str
+    confidence: float = Field(ge=0.0, le=1.0)
+    bbox: BBox
+
+
+class PageResult(_Model):
+    index: int
+    source: str
+    width: int
+    height: int
+    dpi: int
+    skew_deg: float
+    rotation_deg: Literal[0, 90, 180, 270]
+    quality: Quality = Field(default_factory=Quality)
+    text: str
+    lines: list[LineResult]
+
+
+class FieldResult(_Model):
+    value: str | None
+    confidence: float = Field(ge=0.0, le=1.0)
+    status: Literal["accepted", "needs_review", "missing", "corrected"]
+    page: int | None = None
+    bbox: BBox | None = None
+    problems: list[str] = Field(default_factory=list)
+
+
+class DocumentResult(_Model):
+    type: str
+    confidence: float = Field(ge=0.0, le=1.0)
+    pages: list[int]
+    fields: dict[str, FieldResult] = Field(default_factory=dict)
+
+
+class DossierResult(_Model):
+    schema_: Literal["dossier/1"] = Field(default="dossier/1", alias="schema")
+    dossier_id: str
+    procedure: str | None
+    status: Literal["done", "needs_review", "failed"]
+    pages: list[PageResult]
+    documents: list[DocumentResult]
+    missing_documents: list[str]
+    timings_ms: dict[str, int]
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    def to_json(self) -> str:
+        return self.model_dump_json(by_alias=True, indent=2)

@@ -32,6 +32,21 @@ def build_parser() -> argparse.ArgumentParser:
                       help="procedure code, to list missing documents")
     proc.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
                       help="pages processed in parallel (default: CPU count)")
+    serve = sub.add_parser("serve", help="run the HTTP API (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    worker = sub.add_parser("worker", help="run one RQ worker")
+    worker.add_argument("--queues", default="counter,bulk",
+                        help="comma-separated, in priority order (default: counter,bulk)")
+    worker.add_argument("--burst", action="store_true", help="exit when the queues are empty")
+    keys = sub.add_parser("keys", help="manage API keys")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True, parser_class=_Parser)
+    create = keys_sub.add_parser("create", help="create a key and print it (shown only once)")
+    create.add_argument("--role", required=True, choices=["counter", "reviewer", "admin"])
+    create.add_argument("--name", default="")
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True, parser_class=_Parser)
+    db_sub.add_parser("upgrade", help="apply migrations")
     return parser
 
 
@@ -40,6 +55,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "process":
             return _process(args)
+        if args.command == "serve":
+            return _serve(args)
+        if args.command == "worker":
+            from workers.main import run_worker
+
+            queues = [q.strip() for q in args.queues.split(",") if q.strip()]
+            unknown = [q for q in queues if q not in ("counter", "bulk")]
+            if unknown or not queues:
+                raise InputError(f"--queues: unknown queue(s) {unknown}; use counter,bulk")
+            run_worker(queues, burst=args.burst)
+            return 0
+        if args.command == "keys":
+            return _create_key(args)
+        if args.command == "db":
+            from ocr_server.config import ServerSettings
+            from ocr_server.store.database import upgrade
+
+            upgrade(ServerSettings().db_url)
+            return 0
     except InputError as exc:
         print(f"ocr-server: error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -69,6 +103,35 @@ def _process(args: argparse.Namespace) -> int:
         settings=PipelineSettings(), jobs=args.jobs,
     )
     print(f"{args.out / 'dossier.json'}: {len(result.pages)} page(s), status {result.status}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from ocr_server.api.app import create_app
+    from ocr_server.config import ServerSettings
+    from ocr_server.store.database import upgrade
+
+    server = ServerSettings()
+    server.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(server.db_url)
+    uvicorn.run(create_app(server), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _create_key(args: argparse.Namespace) -> int:
+    from ocr_server.config import ServerSettings
+    from ocr_server.store.database import Database, upgrade
+    from ocr_server.store.keys import create_key
+
+    server = ServerSettings()
+    server.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(server.db_url)
+    db = Database(server.db_url)
+    with db.session() as s:
+        key = create_key(s, role=args.role, name=args.name)
+    print(key)
     return 0
 
 

@@ -36,3 +36,42 @@ class PipelineSettings(BaseSettings):
 @lru_cache
 def get_pipeline_settings() -> PipelineSettings:
     return PipelineSettings()
+
+
+class ServerSettings(BaseSettings):
+    """Where the server keeps its state, and the limits of the HTTP API.
+
+    Attributes:
+        redis_url: Redis for the job queues (``REDIS_URL``).
+        database_url: SQLAlchemy URL (``DATABASE_URL``); an SQLite file in the data dir if unset.
+        data_dir: blobs and the default database (``OCR_SERVER_DATA_DIR``).
+        max_file_bytes: per uploaded file.
+        max_dossier_bytes: per dossier.
+        callback_secret: HMAC-SHA256 key for signing callbacks.
+        page_job_timeout_s: RQ timeout of one page job.
+    """
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    redis_url: str = Field(default="redis://127.0.0.1:6379/0", validation_alias="REDIS_URL")
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    data_dir: Path = Field(default=Path("var"), validation_alias="OCR_SERVER_DATA_DIR")
+    max_file_bytes: int = Field(default=50 * 1024 * 1024,
+                                validation_alias="OCR_SERVER_MAX_FILE_BYTES")
+    max_dossier_bytes: int = Field(default=200 * 1024 * 1024,
+                                   validation_alias="OCR_SERVER_MAX_DOSSIER_BYTES")
+    callback_secret: str = Field(default="change-me", validation_alias="OCR_SERVER_CALLBACK_SECRET")
+    page_job_timeout_s: int = Field(default=300, validation_alias="OCR_SERVER_PAGE_JOB_TIMEOUT_S")
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'ocr-server.db').resolve()}"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+
+@lru_cache
+def get_server_settings() -> ServerSettings:
+    return ServerSettings()

@@ -204,3 +204,13 @@ def _rasterize_pdf_page(ref: PageRef, dpi: int) -> Image.Image:
     if not images:
         raise UnreadableImageError(f"{ref.source}: PDF page cannot be rendered")
     return images[0]
+
+
+def render_page_png(ref: PageRef, *, pdf_dpi: int) -> bytes:
+    """One page of a file as PNG bytes, as uploaded (for multi-page TIFF and PDF)."""
+    import io
+
+    page = load_page(ref, index=0, pdf_dpi=pdf_dpi)
+    buf = io.BytesIO()
+    Image.fromarray(page.image).save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()

@@ -1,0 +1,119 @@
+"""/v1/dossiers: submit, follow, fetch and erase dossiers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Form, Header, HTTPException, Response, UploadFile
+from fastapi.responses import FileResponse, JSONResponse
+from sqlalchemy import func, select
+
+from ocr_server.api.deps import CallerDep, StateDep, SubmitterDep
+from ocr_server.api.schemas import DossierStatus, ErrorBody, Progress
+from ocr_server.loading import PageRef, render_page_png
+from ocr_server.procedures import REQUIRED_DOCUMENTS
+from ocr_server.store.models import Dossier, Page
+from ocr_server.submission import Upload, delete_dossier, submit_dossier
+
+router = APIRouter(prefix="/v1/dossiers", tags=["dossiers"])
+
+ERRORS = {code: {"model": ErrorBody} for code in (401, 403, 404, 409, 413, 415, 422, 503)}
+ProcedureCode = Literal[tuple(REQUIRED_DOCUMENTS)]  # type: ignore[valid-type]
+
+
+def _status(d: Dossier, pages_done: int) -> DossierStatus:
+    base = f"/v1/dossiers/{d.id}"
+    return DossierStatus(
+        dossier_id=d.id, status=d.status, priority=d.priority,  # type: ignore[arg-type]
+        procedure=d.procedure, progress=Progress(pages_done=pages_done, pages_total=d.pages_total),
+        error=ErrorBody(error=d.error_code or "internal_error", detail=d.error_detail or "")
+        if d.status == "failed" else None,
+        status_url=base, result_url=f"{base}/result", pdf_url=f"{base}/pdf",
+    )
+
+
+def _load(state, caller, dossier_id: str, session) -> Dossier:  # type: ignore[no-untyped-def]
+    dossier = session.get(Dossier, dossier_id)
+    if dossier is None or not caller.can_see(dossier):
+        raise HTTPException(404, f"no dossier {dossier_id!r}")
+    return dossier  # type: ignore[no-any-return]
+
+
+def _pages_done(session, dossier_id: str) -> int:  # type: ignore[no-untyped-def]
+    return int(session.scalar(select(func.count()).select_from(Page).where(
+        Page.dossier_id == dossier_id, Page.status.in_(("done", "failed")))) or 0)
+
+
+@router.post("", status_code=202, response_model=DossierStatus, responses=ERRORS)
+def submit(
+    state: StateDep,
+    caller: SubmitterDep,
+    response: Response,
+    files: Annotated[list[UploadFile], File(description="JPEG/PNG/TIFF/PDF pages, in order")],
+    procedure: Annotated[ProcedureCode | None, Form()] = None,
+    priority: Annotated[Literal["counter", "bulk"], Form()] = "counter",
+    callback_url: Annotated[str | None, Form(pattern=r"^https?://", max_length=2000)] = None,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> DossierStatus:
+    """Store the files and queue the dossier; answers as soon as the files are stored."""
+    uploads = [Upload(name=f.filename or f"file{i + 1}", stream=f.file) for i, f in enumerate(files)]
+    dossier, created = submit_dossier(
+        uploads, owner_key_id=caller.key_id, procedure=procedure, priority=priority,
+        callback_url=callback_url, idempotency_key=idempotency_key, db=state.db,
+        blobs=state.blobs, redis=state.redis, server=state.server,  # type: ignore[arg-type]
+        pipeline=state.pipeline,
+    )
+    response.headers["Location"] = f"/v1/dossiers/{dossier.id}"
+    with state.db.session() as s:
+        return _status(s.get(Dossier, dossier.id) or dossier, _pages_done(s, dossier.id))
+
+
+@router.get("/{dossier_id}", response_model=DossierStatus, responses=ERRORS)
+def get_status(dossier_id: str, state: StateDep, caller: CallerDep) -> DossierStatus:
+    with state.db.session() as s:
+        return _status(_load(state, caller, dossier_id, s), _pages_done(s, dossier_id))
+
+
+@router.get("/{dossier_id}/result", responses=ERRORS)
+def get_result(dossier_id: str, state: StateDep, caller: CallerDep) -> JSONResponse:
+    """The ``dossier/1`` result JSON (see RESULT_CONTRACT.md); 409 until it is ready."""
+    with state.db.session() as s:
+        dossier = _load(state, caller, dossier_id, s)
+        if dossier.result is None:
+            raise HTTPException(409, f"dossier is {dossier.status}; no result yet")
+        return JSONResponse(dossier.result)
+
+
+@router.get("/{dossier_id}/pdf", responses=ERRORS, response_class=FileResponse)
+def get_pdf(dossier_id: str, state: StateDep, caller: CallerDep) -> FileResponse:
+    with state.db.session() as s:
+        dossier = _load(state, caller, dossier_id, s)
+        if dossier.pdf_key is None:
+            raise HTTPException(409, f"dossier is {dossier.status}; no PDF yet")
+        path = state.blobs.path(dossier.pdf_key)
+    return FileResponse(path, media_type="application/pdf", filename=f"{dossier_id}.pdf")
+
+
+@router.get("/{dossier_id}/pages/{n}/image", responses=ERRORS)
+def get_page_image(dossier_id: str, n: int, state: StateDep, caller: CallerDep) -> Response:
+    """Page ``n`` (0-based) as uploaded: the file itself, or the page of a multi-page file."""
+    with state.db.session() as s:
+        _load(state, caller, dossier_id, s)
+        page = s.scalars(select(Page).where(Page.dossier_id == dossier_id, Page.index == n)
+                         ).one_or_none()
+        if page is None:
+            raise HTTPException(404, f"no page {n} in dossier {dossier_id!r}")
+        ref = PageRef(state.blobs.path(page.blob_key), page.file_name, page.kind,  # type: ignore[arg-type]
+                      page.frame, page.frames)
+    if ref.frames == 1 and ref.kind in ("jpeg", "png"):
+        return FileResponse(ref.path, media_type=f"image/{ref.kind}")
+    return Response(render_page_png(ref, pdf_dpi=state.pipeline.pdf_dpi), media_type="image/png")
+
+
+@router.delete("/{dossier_id}", status_code=204, responses=ERRORS)
+def erase(dossier_id: str, state: StateDep, caller: CallerDep) -> Response:
+    """Purge the dossier's images, PDF and records."""
+    with state.db.session() as s:
+        _load(state, caller, dossier_id, s)
+    delete_dossier(dossier_id, db=state.db, blobs=state.blobs, redis=state.redis)  # type: ignore[arg-type]
+    return Response(status_code=204)

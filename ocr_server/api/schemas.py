@@ -1,0 +1,35 @@
+"""HTTP request/response models (the dossier result itself is ``ocr_server.result``)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+
+class ErrorBody(BaseModel):
+    error: str
+    detail: str
+
+
+class Progress(BaseModel):
+    pages_done: int
+    pages_total: int
+
+
+class PageProblem(BaseModel):
+    page: int
+    code: str
+    detail: str
+
+
+class DossierStatus(BaseModel):
+    dossier_id: str
+    status: Literal["queued", "processing", "done", "needs_review", "failed"]
+    priority: Literal["counter", "bulk"]
+    procedure: str | None
+    progress: Progress
+    error: ErrorBody | None = None
+    status_url: str
+    result_url: str
+    pdf_url: str

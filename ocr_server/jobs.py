@@ -1,0 +1,67 @@
+"""Queue names and how a dossier becomes RQ jobs (enqueued by dotted path: no heavy imports)."""
+
+from __future__ import annotations
+
+from redis import Redis
+from rq import Queue, Retry
+from rq.job import Dependency
+
+QUEUES = ("counter", "bulk")
+PRIORITIES = QUEUES
+# Transient failures (a lost connection, a killed worker) are retried with backoff.
+PAGE_RETRY = Retry(max=3, interval=[2, 5, 10])
+CALLBACK_RETRY = Retry(max=5, interval=[2, 4, 8, 16, 32])
+
+
+def page_job_id(dossier_id: str, index: int) -> str:
+    return f"{dossier_id}-p{index:05d}"
+
+
+def finish_job_id(dossier_id: str) -> str:
+    return f"{dossier_id}-finish"
+
+
+def enqueue_dossier(
+    redis: Redis, dossier_id: str, page_count: int, *, priority: str, page_timeout_s: int
+) -> None:
+    """One job per page, plus a finishing job that runs when all of them have ended."""
+    queue = Queue(priority, connection=redis)
+    page_jobs = [
+        Queue.prepare_data(
+            "workers.tasks.process_page_job", args=(dossier_id, i),
+            job_id=page_job_id(dossier_id, i), timeout=page_timeout_s, retry=PAGE_RETRY,
+            result_ttl=600, failure_ttl=7 * 24 * 3600,
+        )
+        for i in range(page_count)
+    ]
+    with redis.pipeline() as pipe:
+        jobs = queue.enqueue_many(page_jobs, pipeline=pipe)
+        pipe.execute()
+    # RQ checks dependencies against Redis, so the page jobs must exist first. A page that
+    # ends before this line is seen as finished and the finishing job is queued at once.
+    queue.enqueue_many([Queue.prepare_data(
+        "workers.tasks.finish_dossier_job", args=(dossier_id,),
+        job_id=finish_job_id(dossier_id), timeout=page_timeout_s, retry=PAGE_RETRY,
+        depends_on=Dependency(jobs=jobs, allow_failure=True, enqueue_at_front=True),
+        result_ttl=600, failure_ttl=7 * 24 * 3600,
+    )])
+
+
+def enqueue_callback(redis: Redis, dossier_id: str, *, priority: str) -> None:
+    Queue(priority, connection=redis).enqueue_many([Queue.prepare_data(
+        "workers.tasks.deliver_callback_job", args=(dossier_id,), retry=CALLBACK_RETRY,
+        job_id=f"{dossier_id}-callback", result_ttl=600, failure_ttl=7 * 24 * 3600,
+    )])
+
+
+def cancel_dossier_jobs(redis: Redis, dossier_id: str, page_count: int) -> None:
+    """Remove a dossier's jobs that have not started (for DELETE)."""
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    ids = [page_job_id(dossier_id, i) for i in range(page_count)] + [finish_job_id(dossier_id)]
+    for job_id in ids:
+        try:
+            Job.fetch(job_id, connection=redis).cancel()
+        except (NoSuchJobError, Exception):  # noqa: BLE001 - gone or already finished
+            continue

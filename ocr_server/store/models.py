@@ -1,0 +1,131 @@
+"""Durable records: the database is the source of truth for status and results."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(16), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked: Mapped[bool] = mapped_column(default=False)
+
+
+class Dossier(Base):
+    __tablename__ = "dossiers"
+    __table_args__ = (UniqueConstraint("owner_key_id", "idempotency_key"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    procedure: Mapped[str | None] = mapped_column(String(64))
+    priority: Mapped[str] = mapped_column(String(16))
+    callback_url: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_detail: Mapped[str | None] = mapped_column(Text)
+    pages_total: Mapped[int] = mapped_column(default=0)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    pdf_key: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()
+
+    pages: Mapped[list[Page]] = relationship(
+        back_populates="dossier", cascade="all, delete-orphan", order_by="Page.index"
+    )
+    documents: Mapped[list[Document]] = relationship(
+        back_populates="dossier", cascade="all, delete-orphan", order_by="Document.index"
+    )
+    callbacks: Mapped[list[CallbackAttempt]] = relationship(
+        back_populates="dossier", cascade="all, delete-orphan"
+    )
+
+
+class Page(Base):
+    __tablename__ = "pages"
+    __table_args__ = (UniqueConstraint("dossier_id", "index"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[str] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"))
+    index: Mapped[int] = mapped_column()
+    file_name: Mapped[str] = mapped_column(String(500))
+    blob_key: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    frame: Mapped[int] = mapped_column()
+    frames: Mapped[int] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_detail: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    pdf_key: Mapped[str | None] = mapped_column(String(64))
+    timings_ms: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    finished_at: Mapped[datetime | None] = mapped_column()
+
+    dossier: Mapped[Dossier] = relationship(back_populates="pages")
+
+
+Index("ix_pages_status_finished", Page.status, Page.finished_at)
+
+
+class Document(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[str] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"))
+    index: Mapped[int] = mapped_column()
+    type: Mapped[str] = mapped_column(String(64))
+    confidence: Mapped[float] = mapped_column()
+    pages: Mapped[list[Any]] = mapped_column(JSON)
+
+    dossier: Mapped[Dossier] = relationship(back_populates="documents")
+    fields: Mapped[list[Field]] = relationship(
+        back_populates="document", cascade="all, delete-orphan"
+    )
+
+
+class Field(Base):
+    __tablename__ = "fields"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str | None] = mapped_column(Text)
+    confidence: Mapped[float] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16))
+    page: Mapped[int | None] = mapped_column()
+    bbox: Mapped[list[Any] | None] = mapped_column(JSON)
+    problems: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+    document: Mapped[Document] = relationship(back_populates="fields")
+
+
+class CallbackAttempt(Base):
+    __tablename__ = "callback_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[str] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"))
+    attempt: Mapped[int] = mapped_column()
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    status_code: Mapped[int | None] = mapped_column()
+    error: Mapped[str | None] = mapped_column(Text)
+
+    dossier: Mapped[Dossier] = relationship(back_populates="callbacks")

@@ -1,0 +1,48 @@
+"""Per-process worker state, filled once by ``init_worker`` before ``Worker.work()``.
+
+Forked job processes inherit it, so the OCR engine is loaded once per worker, not per job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis import Redis
+
+from ocr_server.config import PipelineSettings, ServerSettings
+from ocr_server.engines.base import OcrEngine
+from ocr_server.engines.factory import create_engine
+from ocr_server.store.blobs import BlobStore
+from ocr_server.store.database import Database
+
+
+@dataclass
+class WorkerContext:
+    server: ServerSettings
+    pipeline: PipelineSettings
+    db: Database
+    blobs: BlobStore
+    redis: Redis
+    engine: OcrEngine
+
+
+_context: WorkerContext | None = None
+
+
+def init_worker(server: ServerSettings, pipeline: PipelineSettings) -> WorkerContext:
+    global _context  # noqa: PLW0603 - the one piece of module state, by design
+    _context = WorkerContext(
+        server=server,
+        pipeline=pipeline,
+        db=Database(server.db_url),
+        blobs=BlobStore(server.blob_dir),
+        redis=Redis.from_url(server.redis_url),
+        engine=create_engine(pipeline),
+    )
+    return _context
+
+
+def current() -> WorkerContext:
+    if _context is None:  # a job run outside ``ocr-server worker`` (tests call init_worker)
+        return init_worker(ServerSettings(), PipelineSettings())
+    return _context

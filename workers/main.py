@@ -1,0 +1,47 @@
+"""``ocr-server worker``: an RQ worker that listens to ``counter`` before ``bulk``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rq import Queue, Worker
+from rq.job import Job
+
+from ocr_server.config import PipelineSettings, ServerSettings
+from ocr_server.store.database import upgrade
+from workers.context import init_worker
+
+# A job whose worker vanished (SIGKILL, machine lost) stops heart-beating; after this many
+# seconds without a beat it counts as abandoned and is retried by any other worker.
+JOB_MONITORING_INTERVAL_S = 5
+ABANDONED_AFTER_S = 15
+MAINTENANCE_INTERVAL_S = 10
+WORKER_TTL_S = 25  # an idle worker wakes every WORKER_TTL_S - 15 s, so maintenance runs
+
+
+class OcrWorker(Worker):
+    """RQ's forking worker, with heartbeats short enough to re-run a killed worker's page fast.
+
+    RQ adds a fixed 60 s to every heartbeat; a page takes a few seconds, so we do not.
+    """
+
+    def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
+        remaining = (job.timeout or 0) - working_time if job.timeout and job.timeout > 0 else None
+        interval = self.job_monitoring_interval
+        if remaining is not None:
+            interval = min(interval, max(1, int(remaining)))
+        return int(interval) + ABANDONED_AFTER_S - JOB_MONITORING_INTERVAL_S
+
+
+def run_worker(queues: Sequence[str], *, burst: bool = False) -> bool:
+    server, pipeline = ServerSettings(), PipelineSettings()
+    upgrade(server.db_url)
+    ctx = init_worker(server, pipeline)
+    worker = OcrWorker(
+        [Queue(name, connection=ctx.redis) for name in queues],
+        connection=ctx.redis,
+        job_monitoring_interval=JOB_MONITORING_INTERVAL_S,
+        maintenance_interval=MAINTENANCE_INTERVAL_S,
+        worker_ttl=WORKER_TTL_S,
+    )
+    return worker.work(burst=burst, with_scheduler=True, logging_level="INFO")

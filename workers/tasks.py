@@ -1,0 +1,175 @@
+"""RQ entry points. Each takes ids only, reads state from the database, calls the pipeline."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import tempfile
+from pathlib import Path
+
+import httpx
+from sqlalchemy import select
+
+from ocr_server.errors import InputError
+from ocr_server import metrics
+from ocr_server.jobs import enqueue_callback
+from ocr_server.loading import PageRef
+from ocr_server.pipeline import PageOutcome, finish_dossier, process_page
+from ocr_server.result import PageResult
+from ocr_server.store.models import CallbackAttempt, Document, Dossier, Field, Page, utcnow
+from workers.context import current
+
+CALLBACK_TIMEOUT_S = 10.0
+
+
+def process_page_job(dossier_id: str, index: int) -> str:
+    """OCR one page; bad input is recorded on the page (no retry), other errors propagate."""
+    ctx = current()
+    with ctx.db.session() as s:
+        page = s.scalars(select(Page).where(Page.dossier_id == dossier_id, Page.index == index)
+                         ).one_or_none()
+        if page is None:  # the dossier was deleted meanwhile
+            return "gone"
+        if page.status == "done":  # a retry after the work was already recorded
+            return "done"
+        dossier = s.get(Dossier, dossier_id)
+        if dossier is not None and dossier.status == "queued":
+            dossier.status = "processing"
+        ref = PageRef(path=ctx.blobs.path(page.blob_key), name=page.file_name,
+                      kind=page.kind, frame=page.frame, frames=page.frames)  # type: ignore[arg-type]
+        page.status = "processing"
+    with tempfile.TemporaryDirectory(prefix="ocr-page-") as tmp:
+        try:
+            outcome = process_page(ref, index, engine=ctx.engine, settings=ctx.pipeline,
+                                   workdir=Path(tmp))
+        except InputError as exc:
+            _record_page(ctx, dossier_id, index, status="failed", error=(exc.code, str(exc)))
+            metrics.record_page(ctx.redis, {}, ok=False)
+            return "failed"
+        pdf_key = ctx.blobs.put_file(outcome.pdf_path)
+    _record_page(ctx, dossier_id, index, status="done", outcome=outcome, pdf_key=pdf_key)
+    metrics.record_page(ctx.redis, outcome.timings_ms, ok=True)
+    return "done"
+
+
+def _record_page(ctx, dossier_id: str, index: int, *, status: str,  # type: ignore[no-untyped-def]
+                 outcome: PageOutcome | None = None, pdf_key: str | None = None,
+                 error: tuple[str, str] | None = None) -> None:
+    with ctx.db.session() as s:
+        page = s.scalars(select(Page).where(Page.dossier_id == dossier_id, Page.index == index)
+                         ).one_or_none()
+        if page is None:
+            return
+        page.status = status
+        page.finished_at = utcnow()
+        if outcome is not None:
+            page.result = outcome.result.model_dump(mode="json")
+            page.timings_ms = {k: round(v, 1) for k, v in outcome.timings_ms.items()}
+            page.pdf_key = pdf_key
+        if error is not None:
+            page.error_code, page.error_detail = error
+
+
+def finish_dossier_job(dossier_id: str) -> str:
+    """Runs after every page job has ended: assemble the result, or fail with a reason."""
+    ctx = current()
+    with ctx.db.session() as s:
+        dossier = s.get(Dossier, dossier_id)
+        if dossier is None:
+            return "gone"
+        if dossier.status in ("done", "needs_review", "failed"):
+            return dossier.status
+        pages = list(dossier.pages)
+        failed = [p for p in pages if p.status == "failed"]
+        unfinished = [p for p in pages if p.status != "done"]
+        if failed or unfinished:
+            first = failed[0] if failed else unfinished[0]
+            dossier.status = "failed"
+            dossier.error_code = first.error_code or "internal_error"
+            dossier.error_detail = first.error_detail or (
+                f"page {first.index + 1} ({first.file_name}) could not be processed")
+            dossier.finished_at = utcnow()
+            _maybe_callback(ctx, dossier)
+            metrics.record_dossier(ctx.redis, "failed")
+            return "failed"
+        outcomes = [
+            PageOutcome(PageResult.model_validate(p.result), ctx.blobs.path(p.pdf_key or ""),
+                        dict(p.timings_ms or {}))
+            for p in pages
+        ]
+        procedure = dossier.procedure
+    with tempfile.TemporaryDirectory(prefix="ocr-finish-") as tmp:
+        target = Path(tmp) / "dossier.pdf"
+        result = finish_dossier(outcomes, dossier_id=dossier_id, procedure=procedure,
+                                pdf_target=target)
+        pdf_key = ctx.blobs.put_file(target)
+    with ctx.db.session() as s:
+        dossier = s.get(Dossier, dossier_id)
+        if dossier is None:
+            return "gone"
+        dossier.result = json.loads(result.to_json())
+        dossier.pdf_key = pdf_key
+        dossier.status = result.status
+        dossier.finished_at = utcnow()
+        dossier.documents.clear()
+        for i, doc in enumerate(result.documents):
+            record = Document(index=i, type=doc.type, confidence=doc.confidence, pages=doc.pages)
+            record.fields = [
+                Field(name=name, value=f.value, confidence=f.confidence, status=f.status,
+                      page=f.page, bbox=list(f.bbox) if f.bbox else None, problems=f.problems)
+                for name, f in doc.fields.items()
+            ]
+            dossier.documents.append(record)
+        _maybe_callback(ctx, dossier)
+    metrics.record_dossier(ctx.redis, result.status)
+    return result.status
+
+
+def _maybe_callback(ctx, dossier: Dossier) -> None:  # type: ignore[no-untyped-def]
+    if dossier.callback_url:
+        enqueue_callback(ctx.redis, dossier.id, priority=dossier.priority)
+
+
+def callback_body(dossier: Dossier) -> dict[str, object]:
+    return {
+        "dossier_id": dossier.id,
+        "status": dossier.status,
+        "error": ({"error": dossier.error_code, "detail": dossier.error_detail}
+                  if dossier.status == "failed" else None),
+        "pages": dossier.pages_total,
+        "result_path": f"/v1/dossiers/{dossier.id}/result",
+    }
+
+
+def sign(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def deliver_callback_job(dossier_id: str) -> int:
+    """POST the dossier summary to its callback URL; a non-2xx answer raises, so RQ retries."""
+    ctx = current()
+    with ctx.db.session() as s:
+        dossier = s.get(Dossier, dossier_id)
+        if dossier is None or not dossier.callback_url:
+            return 0
+        url = dossier.callback_url
+        body = json.dumps(callback_body(dossier), ensure_ascii=False).encode()
+        attempt = 1 + len(dossier.callbacks)
+    status: int | None = None
+    error: str | None = None
+    try:
+        response = httpx.post(url, content=body, timeout=CALLBACK_TIMEOUT_S, headers={
+            "Content-Type": "application/json",
+            "X-OCR-Signature": sign(ctx.server.callback_secret, body),
+            "X-OCR-Delivery": f"{dossier_id}/{attempt}",
+        })
+        status = response.status_code
+    except httpx.HTTPError as exc:
+        error = f"{type(exc).__name__}: {exc}"
+    with ctx.db.session() as s:
+        s.add(CallbackAttempt(dossier_id=dossier_id, attempt=attempt, status_code=status,
+                              error=error))
+    if status is None or not 200 <= status < 300:
+        raise RuntimeError(f"callback to {url} failed: {error or status}")
+    return status

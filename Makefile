@@ -6,9 +6,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out/sample
 
-.PHONY: run test test-fast system-deps venv sample clean
+.PHONY: run run-cli test test-fast system-deps venv sample clean
 
+# The whole stack: redis-server, the API, one worker per core; posts the sample dossier.
 run: system-deps venv
+	scripts/run-stack
+
+# The CLI alone on the sample dossier.
+run-cli: system-deps venv
 	$(BIN)/ocr-server process samples/dossier/*.* --procedure lltp_issue --out $(OUT)
 	@echo "results: $(OUT)/dossier.json and $(OUT)/dossier.pdf"
 

@@ -8,6 +8,7 @@ from typing import BinaryIO
 
 from redis import Redis
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ocr_server.config import PipelineSettings, ServerSettings
 from ocr_server.errors import InputError, OcrServerError
@@ -60,12 +61,9 @@ def submit_dossier(
         InputError: too large (413), unsupported type (415), unreadable up front (422).
     """
     if idempotency_key:
-        with db.session() as s:
-            existing = s.scalars(select(Dossier).where(
-                Dossier.owner_key_id == owner_key_id,
-                Dossier.idempotency_key == idempotency_key)).one_or_none()
-            if existing is not None:
-                return existing, False
+        existing = _by_idempotency_key(db, owner_key_id, idempotency_key)
+        if existing is not None:
+            return existing, False
     check_procedure(procedure)
     if not uploads:
         raise NoFilesError("no files in the request (multipart field 'files')")
@@ -77,18 +75,19 @@ def submit_dossier(
         raise
     dossier_id = uuid.uuid4().hex
     blob_of = {blobs.path(key): key for _, key in stored}
-    with db.session() as s:
-        dossier = Dossier(
+    try:
+        dossier = _insert(db, Dossier(
             id=dossier_id, owner_key_id=owner_key_id, idempotency_key=idempotency_key,
             procedure=procedure, priority=priority, callback_url=callback_url,
             status="queued", pages_total=len(refs),
-        )
-        dossier.pages = [
-            Page(index=i, file_name=ref.name, blob_key=blob_of[ref.path], kind=ref.kind,
-                 frame=ref.frame, frames=ref.frames)
-            for i, ref in enumerate(refs)
-        ]
-        s.add(dossier)
+            pages=[Page(index=i, file_name=ref.name, blob_key=blob_of[ref.path], kind=ref.kind,
+                        frame=ref.frame, frames=ref.frames) for i, ref in enumerate(refs)],
+        ))
+    except IntegrityError:  # a concurrent retry with the same Idempotency-Key won the race
+        existing = _by_idempotency_key(db, owner_key_id, idempotency_key or "")
+        if existing is None:
+            raise
+        return existing, False
     try:
         enqueue_dossier(redis, dossier_id, len(refs), priority=priority,
                         page_timeout_s=server.page_job_timeout_s)
@@ -99,6 +98,18 @@ def submit_dossier(
                 s.delete(record)
         raise QueueUnavailableError(f"the job queue is unavailable: {exc}") from exc
     return dossier, True
+
+
+def _by_idempotency_key(db: Database, owner_key_id: int, key: str) -> Dossier | None:
+    with db.session() as s:
+        return s.scalars(select(Dossier).where(
+            Dossier.owner_key_id == owner_key_id, Dossier.idempotency_key == key)).one_or_none()
+
+
+def _insert(db: Database, dossier: Dossier) -> Dossier:
+    with db.session() as s:
+        s.add(dossier)
+    return dossier
 
 
 def _store_and_inspect(uploads: list[Upload], stored: list[tuple[str, str]], *,

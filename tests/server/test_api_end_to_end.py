@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from redis import Redis
+from rq.job import Job
 from rq.registry import StartedJobRegistry
 
 from tests.badfiles import write_bad_files
@@ -209,11 +210,19 @@ def test_sigkilled_worker_page_is_rerun_and_dossier_completes(stack):
     r = stack.client.post("/v1/dossiers", files=_files(*pages), data={"priority": "bulk"},
                           headers=stack.headers())
     dossier_id = r.json()["dossier_id"]
-    registry = StartedJobRegistry("bulk", connection=Redis.from_url(stack.redis.url))
+    conn = Redis.from_url(stack.redis.url)
+    registry = StartedJobRegistry("bulk", connection=conn)
     deadline = time.monotonic() + 60
-    while not registry.get_job_ids() and time.monotonic() < deadline:
+
+    def holding_a_page() -> bool:
+        # RQ adds the job to the registry a moment before marking it started; a kill inside
+        # that window is a known RQ gap (see README), so wait until the page is really running.
+        return any(Job.fetch(j, connection=conn).get_status() == "started"
+                   for j in registry.get_job_ids())
+
+    while not holding_a_page() and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert registry.get_job_ids(), "the worker never started a page"
+    assert holding_a_page(), "the worker never started a page"
     stack.workers.kill9(victim)  # the worker and its work horse, mid-page
     killed_at = time.monotonic()
     stack.workers.start()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from redis import Redis
 from rq import Queue, Retry
-from rq.job import Dependency
+from rq.exceptions import InvalidJobOperation, NoSuchJobError
+from rq.job import Dependency, Job
 
 QUEUES = ("counter", "bulk")
 PRIORITIES = QUEUES
@@ -56,12 +59,7 @@ def enqueue_callback(redis: Redis, dossier_id: str, *, priority: str) -> None:
 
 def cancel_dossier_jobs(redis: Redis, dossier_id: str, page_count: int) -> None:
     """Remove a dossier's jobs that have not started (for DELETE)."""
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job
-
     ids = [page_job_id(dossier_id, i) for i in range(page_count)] + [finish_job_id(dossier_id)]
     for job_id in ids:
-        try:
+        with contextlib.suppress(NoSuchJobError, InvalidJobOperation):  # gone or finished
             Job.fetch(job_id, connection=redis).cancel()
-        except (NoSuchJobError, Exception):  # noqa: BLE001 - gone or already finished
-            continue

@@ -10,7 +10,7 @@ import multiprocessing
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -155,7 +155,7 @@ def finish_dossier(
     pdf_target: Path,
 ) -> DossierResult:
     """Group pages into documents, check completeness, and write the dossier PDF."""
-    timings = {stage: 0.0 for stage in STAGES}
+    timings = dict.fromkeys(STAGES, 0.0)
     for outcome in outcomes:
         for stage, ms in outcome.timings_ms.items():
             timings[stage] += ms
@@ -216,7 +216,6 @@ def _run_pages(
     refs: Sequence[PageRef], settings: PipelineSettings, workdir: Path, jobs: int
 ) -> Iterator[PageOutcome]:
     jobs = max(1, min(jobs, len(refs)))
-    task: Callable[[tuple[int, PageRef]], PageOutcome]
     if jobs == 1:
         engine = process_engine(settings)
         for i, ref in enumerate(refs):

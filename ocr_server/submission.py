@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from redis import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -135,8 +137,12 @@ def _store_and_inspect(uploads: list[Upload], stored: list[tuple[str, str]], *,
 
 
 def _drop_unreferenced(db: Database, blobs: BlobStore, keys: set[str]) -> None:
+    """Delete the blobs among ``keys`` that no record points at (content addressing shares
+    identical files between dossiers)."""
     with db.session() as s:
         used = set(s.scalars(select(Page.blob_key).where(Page.blob_key.in_(keys))))
+        used |= set(s.scalars(select(Page.pdf_key).where(Page.pdf_key.in_(keys))))
+        used |= set(s.scalars(select(Dossier.pdf_key).where(Dossier.pdf_key.in_(keys))))
     blobs.delete(keys - used)
 
 
@@ -152,13 +158,7 @@ def delete_dossier(dossier_id: str, *, db: Database, blobs: BlobStore, redis: Re
             keys.add(dossier.pdf_key)
         page_count = dossier.pages_total
         s.delete(dossier)
-    try:
+    with contextlib.suppress(RedisError):  # left-over jobs find no records and end
         cancel_dossier_jobs(redis, dossier_id, page_count)
-    except Exception:  # noqa: BLE001,S110 - the jobs find no records and end
-        pass
-    with db.session() as s:
-        shared = set(s.scalars(select(Page.blob_key).where(Page.blob_key.in_(keys))))
-        shared |= set(s.scalars(select(Page.pdf_key).where(Page.pdf_key.in_(keys))))
-        shared |= set(s.scalars(select(Dossier.pdf_key).where(Dossier.pdf_key.in_(keys))))
-    blobs.delete(keys - shared)
+    _drop_unreferenced(db, blobs, keys)
     return True

@@ -48,7 +48,7 @@ class Page:
 
 
 class Orientation(NamedTuple):
-    """Clockwise rotation (0, 90, 180, 270) that makes a page upright, and a confidence in [0, 1]."""
+    """Clockwise turn (0, 90, 180, 270) that makes a page upright, and a confidence in [0, 1]."""
 
     angle_deg: int
     confidence: float

@@ -56,7 +56,8 @@ def rotate(
     m = cv2.getRotationMatrix2D(((w - 1) / 2.0, (h - 1) / 2.0), angle_ccw_deg, 1.0)
     m[0, 2] += (new_w - w) / 2.0
     m[1, 2] += (new_h - h) / 2.0
-    border = fill if isinstance(fill, tuple) else (fill,) * (image.shape[2] if image.ndim == 3 else 1)
+    channels = image.shape[2] if image.ndim == 3 else 1
+    border = fill if isinstance(fill, tuple) else (fill,) * channels
     rotated = cv2.warpAffine(
         image, m, (new_w, new_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
         borderValue=border,

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 import shutil
 from functools import lru_cache
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from ocr_server.config import PipelineSettings
+from ocr_server.engines.factory import missing_engine_files
 from tests.synthetic import SyntheticPage, render_lltp_form, render_text_page
 
 
@@ -22,9 +21,7 @@ def text_page(seed: int = 2) -> SyntheticPage:
 
 
 def _tesseract_ready() -> bool:
-    settings = PipelineSettings()
-    return shutil.which("tesseract") is not None and (
-        Path(settings.tessdata_dir) / "vie.traineddata").exists()
+    return shutil.which("tesseract") is not None and not missing_engine_files(PipelineSettings())
 
 
 def pytest_collection_modifyitems(config, items):

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from ocr_server.errors import InputError
 from ocr_server import metrics
+from ocr_server.errors import InputError
 from ocr_server.jobs import enqueue_callback
-from ocr_server.loading import PageRef
 from ocr_server.pipeline import PageOutcome, finish_dossier, process_page
 from ocr_server.result import PageResult
 from ocr_server.store.models import CallbackAttempt, Document, Dossier, Field, Page, utcnow
@@ -27,8 +27,7 @@ def process_page_job(dossier_id: str, index: int) -> str:
     """OCR one page; bad input is recorded on the page (no retry), other errors propagate."""
     ctx = current()
     with ctx.db.session() as s:
-        page = s.scalars(select(Page).where(Page.dossier_id == dossier_id, Page.index == index)
-                         ).one_or_none()
+        page = _page(s, dossier_id, index)
         if page is None:  # the dossier was deleted meanwhile
             return "gone"
         if page.status == "done":  # a retry after the work was already recorded
@@ -36,8 +35,7 @@ def process_page_job(dossier_id: str, index: int) -> str:
         dossier = s.get(Dossier, dossier_id)
         if dossier is not None and dossier.status == "queued":
             dossier.status = "processing"
-        ref = PageRef(path=ctx.blobs.path(page.blob_key), name=page.file_name,
-                      kind=page.kind, frame=page.frame, frames=page.frames)  # type: ignore[arg-type]
+        ref = page.ref(ctx.blobs.path(page.blob_key))
         page.status = "processing"
     with tempfile.TemporaryDirectory(prefix="ocr-page-") as tmp:
         try:
@@ -53,12 +51,16 @@ def process_page_job(dossier_id: str, index: int) -> str:
     return "done"
 
 
+def _page(s: Session, dossier_id: str, index: int) -> Page | None:
+    return s.scalars(select(Page).where(Page.dossier_id == dossier_id, Page.index == index)
+                     ).one_or_none()
+
+
 def _record_page(ctx, dossier_id: str, index: int, *, status: str,  # type: ignore[no-untyped-def]
                  outcome: PageOutcome | None = None, pdf_key: str | None = None,
                  error: tuple[str, str] | None = None) -> None:
     with ctx.db.session() as s:
-        page = s.scalars(select(Page).where(Page.dossier_id == dossier_id, Page.index == index)
-                         ).one_or_none()
+        page = _page(s, dossier_id, index)
         if page is None:
             return
         page.status = status

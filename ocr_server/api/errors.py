@@ -14,6 +14,10 @@ from ocr_server.errors import OcrServerError
 log = logging.getLogger("ocr_server.api")
 
 
+_HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 409: "conflict"}
+
+
 def error_response(status: int, code: str, detail: str,
                    headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)
@@ -26,10 +30,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = exc.detail if isinstance(exc.detail, str) and " " not in exc.detail else {
-            401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-            409: "conflict",
-        }.get(exc.status_code, "http_error")
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         return error_response(exc.status_code, code, detail, getattr(exc, "headers", None))
 
@@ -42,6 +43,6 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, "invalid_request", "; ".join(parts) or "invalid request")
 
     @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(_: Request, __: Exception) -> JSONResponse:
         log.exception("unhandled error")
         return error_response(500, "internal_error", "internal error; see the server log")

@@ -17,12 +17,6 @@ class Progress(BaseModel):
     pages_total: int
 
 
-class PageProblem(BaseModel):
-    page: int
-    code: str
-    detail: str
-
-
 class DossierStatus(BaseModel):
     dossier_id: str
     status: Literal["queued", "processing", "done", "needs_review", "failed"]

@@ -13,6 +13,17 @@ ENGINE_NAMES = ("tesseract",)
 _per_process: dict[tuple[int, str], OcrEngine] = {}
 
 
+def missing_engine_files(settings: PipelineSettings) -> list[str]:
+    """What the configured engine needs on disk and does not find (empty when ready)."""
+    if settings.engine != "tesseract":
+        return [f"unknown OCR engine {settings.engine!r}; known: {ENGINE_NAMES}"]
+    return [
+        str(settings.tessdata_dir / f"{code}.traineddata")
+        for code in settings.languages
+        if not (settings.tessdata_dir / f"{code}.traineddata").exists()
+    ]
+
+
 def create_engine(settings: PipelineSettings) -> OcrEngine:
     """Load the engine named in ``settings`` (heavy imports happen here, not at import time)."""
     match settings.engine:

@@ -35,13 +35,12 @@ class TesseractEngine:
         self._tesserocr = tesserocr
         self._datapath = str(settings.tessdata_dir)
         lang = "+".join(settings.languages)
-        missing = [
-            code for code in settings.languages
-            if not (settings.tessdata_dir / f"{code}.traineddata").exists()
-        ]
+        from ocr_server.engines.factory import missing_engine_files
+
+        missing = missing_engine_files(settings)
         if missing:
             raise EngineUnavailableError(
-                f"Tesseract models {missing} not found in {settings.tessdata_dir}: "
+                f"Tesseract models not found: {missing}; "
                 "install tesseract-ocr-vie (scripts/install-system-deps)"
             )
         self._api = tesserocr.PyTessBaseAPI(

@@ -32,9 +32,6 @@ class BlobStore:
             raise ValueError(f"not a blob key: {key!r}")
         return self.root / key[:2] / key[2:]
 
-    def exists(self, key: str) -> bool:
-        return self.path(key).exists()
-
     def put_stream(self, stream: BinaryIO, *, max_bytes: int | None = None) -> tuple[str, int]:
         """Store a stream; returns (key, size).
 
@@ -62,11 +59,6 @@ class BlobStore:
             return key, size
         finally:
             tmp.unlink(missing_ok=True)
-
-    def put_bytes(self, data: bytes) -> str:
-        import io
-
-        return self.put_stream(io.BytesIO(data))[0]
 
     def put_file(self, path: Path) -> str:
         with path.open("rb") as fh:

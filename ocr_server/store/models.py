@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from ocr_server.loading import PageRef
 
 
 def utcnow() -> datetime:
@@ -81,6 +84,11 @@ class Page(Base):
     finished_at: Mapped[datetime | None] = mapped_column()
 
     dossier: Mapped[Dossier] = relationship(back_populates="pages")
+
+    def ref(self, path: Path) -> PageRef:
+        """Where the pipeline reads this page: ``path`` is the upload's blob."""
+        return PageRef(path=path, name=self.file_name, kind=self.kind,  # type: ignore[arg-type]
+                       frame=self.frame, frames=self.frames)
 
 
 Index("ix_pages_status_finished", Page.status, Page.finished_at)

@@ -7,10 +7,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Form, Header, HTTPException, Response, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from ocr_server.api.deps import CallerDep, StateDep, SubmitterDep
+from ocr_server.api.deps import Caller, CallerDep, StateDep, SubmitterDep
 from ocr_server.api.schemas import DossierStatus, ErrorBody, Progress
-from ocr_server.loading import PageRef, render_page_png
+from ocr_server.loading import render_page_png
 from ocr_server.procedures import REQUIRED_DOCUMENTS
 from ocr_server.store.models import Dossier, Page
 from ocr_server.submission import Upload, delete_dossier, submit_dossier
@@ -32,7 +33,7 @@ def _status(d: Dossier, pages_done: int) -> DossierStatus:
     )
 
 
-def _load(state, caller, dossier_id: str, session) -> Dossier:  # type: ignore[no-untyped-def]
+def _load(caller: Caller, dossier_id: str, session: Session) -> Dossier:
     dossier = session.get(Dossier, dossier_id)
     if dossier is None or not caller.can_see(dossier):
         raise HTTPException(404, f"no dossier {dossier_id!r}")
@@ -56,7 +57,8 @@ def submit(
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> DossierStatus:
     """Store the files and queue the dossier; answers as soon as the files are stored."""
-    uploads = [Upload(name=f.filename or f"file{i + 1}", stream=f.file) for i, f in enumerate(files)]
+    uploads = [Upload(name=f.filename or f"file{i + 1}", stream=f.file)
+               for i, f in enumerate(files)]
     dossier, created = submit_dossier(
         uploads, owner_key_id=caller.key_id, procedure=procedure, priority=priority,
         callback_url=callback_url, idempotency_key=idempotency_key, db=state.db,
@@ -71,14 +73,14 @@ def submit(
 @router.get("/{dossier_id}", response_model=DossierStatus, responses=ERRORS)
 def get_status(dossier_id: str, state: StateDep, caller: CallerDep) -> DossierStatus:
     with state.db.session() as s:
-        return _status(_load(state, caller, dossier_id, s), _pages_done(s, dossier_id))
+        return _status(_load(caller, dossier_id, s), _pages_done(s, dossier_id))
 
 
 @router.get("/{dossier_id}/result", responses=ERRORS)
 def get_result(dossier_id: str, state: StateDep, caller: CallerDep) -> JSONResponse:
     """The ``dossier/1`` result JSON (see RESULT_CONTRACT.md); 409 until it is ready."""
     with state.db.session() as s:
-        dossier = _load(state, caller, dossier_id, s)
+        dossier = _load(caller, dossier_id, s)
         if dossier.result is None:
             raise HTTPException(409, f"dossier is {dossier.status}; no result yet")
         return JSONResponse(dossier.result)
@@ -87,7 +89,7 @@ def get_result(dossier_id: str, state: StateDep, caller: CallerDep) -> JSONRespo
 @router.get("/{dossier_id}/pdf", responses=ERRORS, response_class=FileResponse)
 def get_pdf(dossier_id: str, state: StateDep, caller: CallerDep) -> FileResponse:
     with state.db.session() as s:
-        dossier = _load(state, caller, dossier_id, s)
+        dossier = _load(caller, dossier_id, s)
         if dossier.pdf_key is None:
             raise HTTPException(409, f"dossier is {dossier.status}; no PDF yet")
         path = state.blobs.path(dossier.pdf_key)
@@ -98,13 +100,12 @@ def get_pdf(dossier_id: str, state: StateDep, caller: CallerDep) -> FileResponse
 def get_page_image(dossier_id: str, n: int, state: StateDep, caller: CallerDep) -> Response:
     """Page ``n`` (0-based) as uploaded: the file itself, or the page of a multi-page file."""
     with state.db.session() as s:
-        _load(state, caller, dossier_id, s)
+        _load(caller, dossier_id, s)
         page = s.scalars(select(Page).where(Page.dossier_id == dossier_id, Page.index == n)
                          ).one_or_none()
         if page is None:
             raise HTTPException(404, f"no page {n} in dossier {dossier_id!r}")
-        ref = PageRef(state.blobs.path(page.blob_key), page.file_name, page.kind,  # type: ignore[arg-type]
-                      page.frame, page.frames)
+        ref = page.ref(state.blobs.path(page.blob_key))
     if ref.frames == 1 and ref.kind in ("jpeg", "png"):
         return FileResponse(ref.path, media_type=f"image/{ref.kind}")
     return Response(render_page_png(ref, pdf_dpi=state.pipeline.pdf_dpi), media_type="image/png")
@@ -114,6 +115,6 @@ def get_page_image(dossier_id: str, n: int, state: StateDep, caller: CallerDep) 
 def erase(dossier_id: str, state: StateDep, caller: CallerDep) -> Response:
     """Purge the dossier's images, PDF and records."""
     with state.db.session() as s:
-        _load(state, caller, dossier_id, s)
+        _load(caller, dossier_id, s)
     delete_dossier(dossier_id, db=state.db, blobs=state.blobs, redis=state.redis)  # type: ignore[arg-type]
     return Response(status_code=204)

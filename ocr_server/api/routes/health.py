@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from ocr_server import metrics
 from ocr_server.api.deps import StateDep
+from ocr_server.engines.factory import missing_engine_files
 
 router = APIRouter(tags=["health"])
 
@@ -34,15 +35,10 @@ def readyz(state: StateDep) -> JSONResponse:
         checks["database"] = "ok"
     except Exception as exc:  # noqa: BLE001
         checks["database"] = f"unavailable: {type(exc).__name__}"
-    tessdata = state.pipeline.tessdata_dir
-    missing = [lang for lang in state.pipeline.languages
-               if not (tessdata / f"{lang}.traineddata").exists()]
-    if state.pipeline.engine != "tesseract":
-        checks["ocr_engine"] = f"unknown engine {state.pipeline.engine!r}"
-    elif missing or shutil.which("pdftoppm") is None:
-        checks["ocr_engine"] = f"missing: {missing or ['pdftoppm']}"
-    else:
-        checks["ocr_engine"] = "ok"
+    missing = missing_engine_files(state.pipeline)
+    if shutil.which("pdftoppm") is None:
+        missing.append("pdftoppm (poppler-utils)")
+    checks["ocr_engine"] = f"missing: {missing}" if missing else "ok"
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 

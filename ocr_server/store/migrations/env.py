@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+
 from ocr_server.store.database import make_engine
 from ocr_server.store.models import Base
 

@@ -23,27 +23,15 @@ from ocr_server.api.app import create_app
 from ocr_server.config import PipelineSettings, ServerSettings
 from ocr_server.store.database import Database, upgrade
 from ocr_server.store.keys import create_key
+from tests.documents import cccd_back, cccd_front
 from tests.server.stack import RedisServer, Workers
-from tests.synthetic import _render_rows, encode, render_lltp_form
-
-CARD_MM = (85.6, 54.0)
+from tests.synthetic import encode, render_lltp_form
 
 
 def card_sides(seed: int) -> list[tuple[str, bytes]]:
-    front, _ = _render_rows([
-        ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "sans-bold", "center"),
-        ("CĂN CƯỚC CÔNG DÂN", "sans-bold", "center"),
-        (f"Số / No.: 0790{seed:08d}", "sans", "left"),
-        ("Họ và tên / Full name: NGUYỄN VĂN AN", "sans", "left"),
-        ("Ngày sinh / Date of birth: 12/05/1995", "sans", "left"),
-    ], dpi=300, size_mm=CARD_MM, font_pt=6.5)
-    back, _ = _render_rows([
-        ("Đặc điểm nhân dạng: Nốt ruồi cách 2cm dưới mép trái", "sans", "left"),
-        ("Ngày, tháng, năm: 05/02/2023", "sans", "left"),
-        ("CỤC TRƯỞNG CỤC CẢNH SÁT QUẢN LÝ HÀNH CHÍNH VỀ TRẬT TỰ XÃ HỘI", "sans", "left"),
-    ], dpi=300, size_mm=CARD_MM, font_pt=6.5)
-    return [("front.jpg", encode(front, "jpeg", quality=85, dpi=300)),
-            ("back.jpg", encode(back, "jpeg", quality=85, dpi=300))]
+    """A counter dossier: both sides of a generated chip ID card."""
+    return [(f"{side.doc_type}.jpg", encode(side.image, "jpeg", quality=85, dpi=side.dpi))
+            for side in (cccd_front(seed), cccd_back(seed))]
 
 
 def measure(client: TestClient, headers: dict[str, str], n: int) -> list[float]:

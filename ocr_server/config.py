@@ -31,6 +31,7 @@ class PipelineSettings(BaseSettings):
     languages: tuple[str, ...] = ("vie",)
     tessdata_dir: Path = Path("/usr/share/tesseract-ocr/5/tessdata")
     pdf_jpeg_quality: int = Field(default=80, ge=10, le=100)
+    accept_confidence: float = Field(default=0.90, ge=0.0, le=1.0)
 
 
 @lru_cache

@@ -13,27 +13,33 @@ import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from ocr_server import pdf
+from ocr_server.barcodes import decode_qr_codes
 from ocr_server.config import PipelineSettings
 from ocr_server.engines.base import OcrEngine
 from ocr_server.engines.factory import process_engine
 from ocr_server.loading import PageRef, inspect_file, load_page
 from ocr_server.procedures import check_procedure, missing_documents
-from ocr_server.result import DocumentResult, DossierResult, LineResult, PageResult
-from ocr_server.types import Orientation, Page
+from ocr_server.result import DossierResult, LineResult, PageResult, WordResult
+from ocr_server.types import Orientation, Page, PageText, TextLine, Word
 from preprocessing.binarize import downscale_for_analysis, paper_level, to_gray
 from preprocessing.crop import find_content_box
 from preprocessing.deskew import estimate_skew
 from preprocessing.geometry import crop, map_bbox, rotate, rotate90, scale
 from preprocessing.orientation import estimate_orientation
+from templates.classify import CARD_MAX_LONG_SIDE_MM
+from templates.dossier import ReviewPolicy, analyze
+from templates.extract import looks_like_mrz
+from templates.registry import default_registry
 
 # Below this confidence the geometric orientation estimate is checked with the engine's own.
 ORIENTATION_TRUST = 0.5
+MRZ_CHARSET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
 # Smaller skews are left alone: resampling would cost more than it brings.
 MIN_SKEW_DEG = 0.1
 
@@ -104,6 +110,29 @@ def prepare_page(page: Page, engine: OcrEngine) -> PreparedPage:
     return PreparedPage(page, orientation.angle_deg, round(skew_deg, 2))
 
 
+def _reread_mrz(engine: OcrEngine, image: np.ndarray, text: PageText) -> PageText:
+    """Read machine-readable-zone lines again, alone and limited to the MRZ alphabet: the
+    general Vietnamese model confuses I/T and < in OCR-B-like type."""
+    lines = list(text.lines)
+    for i, line in enumerate(lines):
+        if not looks_like_mrz(line.text):
+            continue
+        x0, y0, x1, y1 = line.bbox
+        pad = max(2, (y1 - y0) // 3)
+        crop_img = image[max(0, y0 - pad):y1 + pad, max(0, x0 - pad):x1 + pad]
+        reread = engine.recognize_line(crop_img, charset=MRZ_CHARSET, language="eng")
+        if looks_like_mrz(reread.text):
+            word = Word(reread.text, reread.confidence, line.bbox)
+            lines[i] = TextLine(reread.text, reread.confidence, line.bbox, (word,))
+    return replace(text, lines=tuple(lines))
+
+
+def _card_sized(page: Page) -> bool:
+    """ID cards carry a QR code; looking for one on A4 pages would only cost time."""
+    h, w = page.image.shape[:2]
+    return max(h, w) / page.dpi * 25.4 <= CARD_MAX_LONG_SIDE_MM
+
+
 def _ask_engine(engine: OcrEngine, small: np.ndarray, ours: Orientation) -> Orientation:
     theirs = engine.detect_orientation(small)
     return theirs if theirs.confidence > ours.confidence else ours
@@ -125,12 +154,21 @@ def process_page(
         page = prepared.page
         ocr_factor = min(1.0, settings.ocr_max_dpi / page.dpi)
         ocr_image, ocr_forward = scale(to_gray(page.image), ocr_factor)
+    card = _card_sized(page)
     with _timed(timings, "ocr"):
         text = engine.recognize(ocr_image, dpi=page.dpi * ocr_factor)
+        if card:
+            text = _reread_mrz(engine, ocr_image, text)
     ocr_to_source = page.to_source @ np.linalg.inv(ocr_forward)
+    def to_source(box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        return map_bbox(ocr_to_source, box, page.source_size)
+
     lines = [
-        LineResult(text=line.text, confidence=round(line.confidence, 4),
-                   bbox=map_bbox(ocr_to_source, line.bbox, page.source_size))
+        LineResult(
+            text=line.text, confidence=round(line.confidence, 4), bbox=to_source(line.bbox),
+            words=[WordResult(text=w.text, confidence=round(w.confidence, 4),
+                              bbox=to_source(w.bbox)) for w in line.words],
+        )
         for line in text.lines
     ]
     with _timed(timings, "pdf"):
@@ -138,11 +176,12 @@ def process_page(
         pdf_path = workdir / f"page-{index:05d}.pdf"
         pdf_path.write_bytes(pdf.make_page_pdf(jpeg, dpi=page.dpi,
                                                text_layer_pdf=text.text_layer_pdf))
+    codes = decode_qr_codes(page.image) if card else []
     width, height = page.source_size
     result = PageResult(
         index=index, source=ref.source, width=width, height=height, dpi=round(page.dpi),
         skew_deg=prepared.skew_deg, rotation_deg=prepared.rotation_deg,  # type: ignore[arg-type]
-        text="\n".join(line.text for line in lines), lines=lines,
+        text="\n".join(line.text for line in lines), lines=lines, codes=codes,
     )
     return PageOutcome(result, pdf_path, timings)
 
@@ -153,25 +192,28 @@ def finish_dossier(
     dossier_id: str,
     procedure: str | None,
     pdf_target: Path,
+    accept_confidence: float = ReviewPolicy.accept_confidence,
 ) -> DossierResult:
-    """Group pages into documents, check completeness, and write the dossier PDF."""
+    """Classify and group pages into documents, read and check their fields, check the
+    dossier's completeness, and write the dossier PDF."""
     timings = dict.fromkeys(STAGES, 0.0)
     for outcome in outcomes:
         for stage, ms in outcome.timings_ms.items():
             timings[stage] += ms
     with _timed(timings, "pdf"):
         pdf.assemble((o.pdf_path for o in outcomes), pdf_target)
-    # Classification and field extraction arrive with the templates; until then each page is
-    # an unknown document, still OCRed and in the PDF.
-    documents = [
-        DocumentResult(type="unknown", confidence=0.0, pages=[o.result.index]) for o in outcomes
-    ]
+    pages = [o.result for o in outcomes]
+    with _timed(timings, "extract"):
+        documents = analyze(pages, default_registry(),
+                            ReviewPolicy(accept_confidence=accept_confidence))
     found = {d.type for d in documents}
+    doubtful = any(f.status in ("needs_review", "missing") and (f.value or f.problems)
+                   for d in documents for f in d.fields.values())
     return DossierResult(
         dossier_id=dossier_id,
         procedure=procedure,
-        status="done",
-        pages=[o.result for o in outcomes],
+        status="needs_review" if doubtful else "done",
+        pages=pages,
         documents=documents,
         missing_documents=missing_documents(procedure, found),
         timings_ms={k: round(v) for k, v in timings.items()},
@@ -206,7 +248,8 @@ def process_dossier(
         result_dir = staging / "result"
         result_dir.mkdir()
         result = finish_dossier(outcomes, dossier_id=dossier_id, procedure=procedure,
-                                pdf_target=result_dir / "dossier.pdf")
+                                pdf_target=result_dir / "dossier.pdf",
+                                accept_confidence=settings.accept_confidence)
         (result_dir / "dossier.json").write_text(result.to_json() + "\n", encoding="utf-8")
         _publish(result_dir, out_dir)
     return result

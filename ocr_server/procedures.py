@@ -1,16 +1,22 @@
-"""Administrative procedures and the documents each requires (RESULT_CONTRACT.md)."""
+"""Administrative procedures and the documents each requires (data: templates/procedures.yaml)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import yaml
+
 from ocr_server.errors import UnknownProcedureError
 
-REQUIRED_DOCUMENTS: dict[str, tuple[str, ...]] = {
-    "lltp_issue": ("lltp_request_form", "cccd_front", "cccd_back"),
-    "residence_update": ("ct01_residence_form", "cccd_front", "cccd_back"),
-    "household_business": ("household_business_form", "cccd_front", "cccd_back"),
-    "land_change": ("land_change_form", "cccd_front", "cccd_back"),
-    "driver_license_renewal": ("driver_license_form", "cccd_front", "cccd_back"),
-}
+PROCEDURES_FILE = Path(__file__).resolve().parent.parent / "templates" / "procedures.yaml"
+
+
+def _load(path: Path) -> dict[str, tuple[str, ...]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {code: tuple(entry["requires"]) for code, entry in data.items()}
+
+
+REQUIRED_DOCUMENTS: dict[str, tuple[str, ...]] = _load(PROCEDURES_FILE)
 
 
 def check_procedure(code: str | None) -> str | None:

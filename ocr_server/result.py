@@ -24,10 +24,19 @@ class Quality(_Model):
     problems: list[QualityProblem] = Field(default_factory=list)
 
 
-class LineResult(_Model):
+class WordResult(_Model):
     text: str
     confidence: float = Field(ge=0.0, le=1.0)
     bbox: BBox
+
+
+class LineResult(_Model):
+    """A line; ``words`` (an extension of dossier/1) joined by spaces give ``text``."""
+
+    text: str
+    confidence: float = Field(ge=0.0, le=1.0)
+    bbox: BBox
+    words: list[WordResult] = Field(default_factory=list)
 
 
 class PageResult(_Model):
@@ -41,15 +50,19 @@ class PageResult(_Model):
     quality: Quality = Field(default_factory=Quality)
     text: str
     lines: list[LineResult]
+    codes: list[str] = Field(default_factory=list)  # extension: decoded QR payloads
 
 
 class FieldResult(_Model):
+    """A field; ``raw`` (an extension of dossier/1) is the text as OCR read it."""
+
     value: str | None
     confidence: float = Field(ge=0.0, le=1.0)
     status: Literal["accepted", "needs_review", "missing", "corrected"]
     page: int | None = None
     bbox: BBox | None = None
     problems: list[str] = Field(default_factory=list)
+    raw: str | None = None
 
 
 class DocumentResult(_Model):

@@ -55,18 +55,29 @@ class Orientation(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
+class Word:
+    """One recognised word: NFC text, confidence in [0, 1], bbox (x0, y0, x1, y1) in pixels."""
+
+    text: str
+    confidence: float
+    bbox: tuple[int, int, int, int]
+
+
+@dataclass(frozen=True, slots=True)
 class TextLine:
     """One recognised line.
 
     Attributes:
-        text: NFC text.
-        confidence: in [0, 1].
+        text: NFC text; its words joined by single spaces.
+        confidence: in [0, 1] (the least confident word).
         bbox: (x0, y0, x1, y1) in pixels of the image given to the engine.
+        words: the words of ``text``, in order (empty for engines without word boxes).
     """
 
     text: str
     confidence: float
     bbox: tuple[int, int, int, int]
+    words: tuple[Word, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ FONT_FILES = {
     "serif-bold": ("NotoSerif-Bold.ttf", "DejaVuSerif-Bold.ttf"),
     "sans": ("NotoSans-Regular.ttf", "DejaVuSans.ttf"),
     "sans-bold": ("NotoSans-Bold.ttf", "DejaVuSans-Bold.ttf"),
+    "mono": ("DejaVuSansMono.ttf", "NotoSansMono-Regular.ttf"),
 }
 
 A4_MM = (210.0, 297.0)

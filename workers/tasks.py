@@ -104,7 +104,8 @@ def finish_dossier_job(dossier_id: str) -> str:
     with tempfile.TemporaryDirectory(prefix="ocr-finish-") as tmp:
         target = Path(tmp) / "dossier.pdf"
         result = finish_dossier(outcomes, dossier_id=dossier_id, procedure=procedure,
-                                pdf_target=target)
+                                pdf_target=target,
+                                accept_confidence=ctx.pipeline.accept_confidence)
         pdf_key = ctx.blobs.put_file(target)
     with ctx.db.session() as s:
         dossier = s.get(Dossier, dossier_id)

@@ -7,7 +7,7 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from ocr_server.types import Orientation, PageText
+from ocr_server.types import Orientation, PageText, TextLine
 
 
 class OcrEngine(Protocol):
@@ -27,6 +27,14 @@ class OcrEngine(Protocol):
 
         Returns:
             Lines in reading order with bboxes in ``image`` pixels, and a text-layer PDF.
+        """
+        ...
+
+    def recognize_line(self, image: NDArray[np.uint8], *, charset: str | None = None,
+                       language: str | None = None) -> TextLine:
+        """Read one line of text filling ``image`` (a crop), optionally limited to ``charset``.
+
+        Used for regions a template knows, such as the machine-readable zone of an ID card.
         """
         ...
 

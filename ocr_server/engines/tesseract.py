@@ -17,7 +17,7 @@ from numpy.typing import NDArray  # noqa: E402
 
 from ocr_server.config import PipelineSettings  # noqa: E402
 from ocr_server.errors import EngineUnavailableError  # noqa: E402
-from ocr_server.types import Orientation, PageText, TextLine  # noqa: E402
+from ocr_server.types import Orientation, PageText, TextLine, Word  # noqa: E402
 
 _OSD_SURE = 5.0  # Tesseract's orient_conf at which we call the answer certain
 
@@ -49,6 +49,8 @@ class TesseractEngine:
         self._api.SetVariable("tessedit_create_pdf", "1")
         self._api.SetVariable("textonly_pdf", "1")
         self._osd_api: object | None = None
+        self._line_apis: dict[str, object] = {}
+        self._languages = settings.languages
         self._workdir = Path(tempfile.mkdtemp(prefix="ocr-tess-"))
 
     def recognize(self, image: NDArray[np.uint8], *, dpi: float) -> PageText:
@@ -69,24 +71,61 @@ class TesseractEngine:
         return PageText(lines=lines, text_layer_pdf=layer)
 
     def _read_lines(self) -> tuple[TextLine, ...]:
-        ril = self._tesserocr.RIL.TEXTLINE
+        """Walk the result word by word, grouping words into their text lines."""
+        line_level, word_level = self._tesserocr.RIL.TEXTLINE, self._tesserocr.RIL.WORD
         iterator = self._api.GetIterator()
-        lines: list[TextLine] = []
         if iterator is None:
             return ()
+        lines: list[TextLine] = []
+        words: list[Word] = []
+        line_box: tuple[int, int, int, int] | None = None
+
+        def close_line() -> None:
+            if words and line_box is not None:
+                lines.append(TextLine(
+                    text=" ".join(w.text for w in words),
+                    confidence=min(w.confidence for w in words),
+                    bbox=line_box, words=tuple(words)))
+
         iterator.Begin()
         while True:
-            text = iterator.GetUTF8Text(ril)
-            box = iterator.BoundingBox(ril)
+            if iterator.IsAtBeginningOf(line_level):
+                close_line()
+                words = []
+                box = iterator.BoundingBox(line_level)
+                line_box = (int(box[0]), int(box[1]), int(box[2]), int(box[3])) if box else None
+            text = iterator.GetUTF8Text(word_level)
+            box = iterator.BoundingBox(word_level)
             if text and text.strip() and box:
-                lines.append(TextLine(
-                    text=unicodedata.normalize("NFC", " ".join(text.split())),
-                    confidence=min(1.0, max(0.0, iterator.Confidence(ril) / 100.0)),
+                words.append(Word(
+                    text=unicodedata.normalize("NFC", "".join(text.split())),
+                    confidence=min(1.0, max(0.0, iterator.Confidence(word_level) / 100.0)),
                     bbox=(int(box[0]), int(box[1]), int(box[2]), int(box[3])),
                 ))
-            if not iterator.Next(ril):
+            if not iterator.Next(word_level):
                 break
+        close_line()
         return tuple(lines)
+
+    def recognize_line(self, image: NDArray[np.uint8], *, charset: str | None = None,
+                       language: str | None = None) -> TextLine:
+        """See ``OcrEngine.recognize_line``: single-line mode, optional character whitelist."""
+        tesserocr = self._tesserocr
+        lang = language or "+".join(self._languages)
+        api = self._line_apis.get(lang)
+        if api is None:
+            api = self._line_apis[lang] = tesserocr.PyTessBaseAPI(
+                path=self._datapath, lang=lang, psm=tesserocr.PSM.SINGLE_LINE,
+                oem=tesserocr.OEM.LSTM_ONLY)
+        api.SetVariable("tessedit_char_whitelist", charset or "")
+        gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+        from PIL import Image
+
+        api.SetImage(Image.fromarray(gray))
+        text = unicodedata.normalize("NFC", "".join((api.GetUTF8Text() or "").split()))
+        confidence = min(1.0, max(0.0, api.MeanTextConf() / 100.0))
+        h, w = gray.shape[:2]
+        return TextLine(text=text, confidence=confidence, bbox=(0, 0, w, h))
 
     def detect_orientation(self, image: NDArray[np.uint8]) -> Orientation:
         """Tesseract's orientation and script detection (osd.traineddata)."""

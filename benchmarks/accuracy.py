@@ -3,7 +3,8 @@
     python -m benchmarks.accuracy [--docs 240] [--jobs N] [--seed 0]
 
 Every contract document type, each clean and degraded (quarter turns, skew, noise, blur, JPEG,
-200 dpi for A4 / 300 dpi for cards), each as a one-page dossier through the whole pipeline.
+200 dpi for A4 / 300 dpi for cards, a phone photo in perspective on a desk), each as a one-page
+dossier through the whole pipeline.
 Prints document-type accuracy, field exact-match rate, auto-accepted-but-wrong rate, the share
 of fields sent to review, and CER, overall and per degradation.
 """
@@ -25,12 +26,13 @@ from tests.synthetic import (
     blur,
     character_error_rate,
     encode,
+    phone_photo,
     resample_dpi,
     rotate_quarter,
     skew,
 )
 
-DEGRADATIONS = ("clean", "rotate", "skew", "noise", "blur", "jpeg", "low_dpi")
+DEGRADATIONS = ("clean", "rotate", "skew", "noise", "blur", "jpeg", "low_dpi", "photo")
 
 
 def degrade(kind: str, page, seed: int):  # type: ignore[no-untyped-def]
@@ -43,6 +45,9 @@ def degrade(kind: str, page, seed: int):  # type: ignore[no-untyped-def]
         img = add_noise(img, 14.0, seed)
     elif kind == "blur":
         img = blur(img, 1.0)
+    elif kind == "photo":  # on a desk, in perspective, no resolution metadata
+        img, _ = phone_photo(img, seed)
+        return encode(img, "jpeg", quality=85)
     elif kind == "low_dpi":
         target = 200.0 if page.doc_type not in ("cccd_front", "cccd_back") else 300.0
         img, dpi = resample_dpi(img, dpi, target), target

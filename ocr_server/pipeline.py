@@ -30,6 +30,7 @@ from ocr_server.types import Orientation, Page, PageText, TextLine, Word
 from preprocessing.binarize import downscale_for_analysis, paper_level, to_gray
 from preprocessing.crop import find_content_box
 from preprocessing.deskew import estimate_skew
+from preprocessing.document import find_document, warp_document
 from preprocessing.geometry import crop, map_bbox, rotate, rotate90, scale
 from preprocessing.orientation import estimate_orientation
 from templates.classify import CARD_MAX_LONG_SIDE_MM
@@ -86,7 +87,12 @@ def inspect_inputs(files: Sequence[InputFile], settings: PipelineSettings) -> li
 
 
 def prepare_page(page: Page, engine: OcrEngine) -> PreparedPage:
-    """Orientation, deskew and border crop, each recorded in ``page.to_source``."""
+    """Document flattening (photos), orientation, deskew and border crop, each recorded in
+    ``page.to_source``."""
+    quad = find_document(to_gray(page.image))
+    if quad is not None:
+        flat, forward, dpi = warp_document(page.image, quad)
+        page = replace(page.transformed(flat, forward), dpi=dpi)
     small, _ = downscale_for_analysis(to_gray(page.image))
     orientation = estimate_orientation(small)
     if orientation.confidence < ORIENTATION_TRUST:

@@ -28,14 +28,22 @@ def downscale_for_analysis(
     return small, factor
 
 
-def ink_mask(gray: NDArray[np.uint8]) -> NDArray[np.bool_]:
-    """True where a pixel is ink (dark on a lighter background), by Otsu's threshold.
+INK_CONTRAST = 25  # gray levels below the local mean: text, not shading or security print
+
+
+def ink_mask(gray: NDArray[np.uint8], *, block: int = 31) -> NDArray[np.bool_]:
+    """True where a pixel is clearly darker than its neighbourhood (ink).
+
+    A local threshold ignores uneven lighting on photos and the faint guilloche of ID cards,
+    which a global (Otsu) threshold turns into stripes of false ink.
 
     Args:
         gray: H×W uint8, dark text on light paper.
+        block: odd neighbourhood size in pixels.
     """
     blurred = cv2.GaussianBlur(gray, (3, 3), 0)
-    _, binary = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    binary = cv2.adaptiveThreshold(blurred, 255, cv2.ADAPTIVE_THRESH_MEAN_C,
+                                   cv2.THRESH_BINARY_INV, block, INK_CONTRAST)
     return binary.astype(bool)
 
 

@@ -89,14 +89,15 @@ def scale(image: NDArray[np.uint8], factor: float) -> tuple[NDArray[np.uint8], M
 
 
 def map_bbox(matrix: Matrix, bbox: BBox, size: tuple[int, int]) -> BBox:
-    """Map an axis-aligned box through ``matrix`` and clip it to ``size`` = (width, height).
+    """Map an axis-aligned box through ``matrix`` (affine or perspective) and clip it to
+    ``size`` = (width, height).
 
     The result is the axis-aligned hull of the four mapped corners.
     """
     x0, y0, x1, y1 = bbox
     corners = np.array([[x0, y0, 1.0], [x1, y0, 1.0], [x0, y1, 1.0], [x1, y1, 1.0]])
     mapped = corners @ matrix.T
-    xs, ys = mapped[:, 0], mapped[:, 1]
+    xs, ys = mapped[:, 0] / mapped[:, 2], mapped[:, 1] / mapped[:, 2]  # homographies too
     w, h = size
     return (
         int(np.clip(math.floor(xs.min()), 0, w)),

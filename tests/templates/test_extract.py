@@ -164,3 +164,31 @@ def test_label_words_inside_a_value_are_not_a_label():
     assert found["father_name"].raw == "PHAN ĐỨC GIANG"
     assert found["mother_name"].raw == "ĐỖ THỊ TUẤN"
     assert found["full_name"].raw == "TRẦN VĂN AN"
+
+
+def test_a_new_document_type_is_one_yaml_file(tmp_path):
+    import shutil
+
+    from templates.registry import DEFINITIONS, TemplateRegistry
+
+    for path in DEFINITIONS.glob("*.yaml"):
+        shutil.copy(path, tmp_path)
+    (tmp_path / "marriage_certificate.yaml").write_text("""\
+type: marriage_certificate
+title: Giấy chứng nhận kết hôn
+layout: a4
+classify:
+  keywords: ["GIẤY CHỨNG NHẬN KẾT HÔN", "Họ, chữ đệm, tên chồng", "Họ, chữ đệm, tên vợ"]
+fields:
+  husband_name: {kind: name, labels: ["Họ, chữ đệm, tên chồng"], validators: [person_name]}
+  wife_name: {kind: name, labels: ["Họ, chữ đệm, tên vợ"], validators: [person_name]}
+  registration_date: {kind: date, labels: ["Ngày đăng ký"], validators: [past_date]}
+""", encoding="utf-8")
+    registry = TemplateRegistry.from_directory(tmp_path)
+    lines = ["GIẤY CHỨNG NHẬN KẾT HÔN", "Họ, chữ đệm, tên chồng: LÊ VĂN NAM",
+             "Họ, chữ đệm, tên vợ: TRẦN THỊ MAI", "Ngày đăng ký: ngày 02 tháng 09 năm 2024"]
+    [doc] = analyze([page(lines)], registry, ReviewPolicy())
+    assert doc.type == "marriage_certificate"
+    assert {k: f.value for k, f in doc.fields.items()} == {
+        "husband_name": "LÊ VĂN NAM", "wife_name": "TRẦN THỊ MAI",
+        "registration_date": "2024-09-02"}

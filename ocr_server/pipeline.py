@@ -10,7 +10,7 @@ import multiprocessing
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -25,7 +25,14 @@ from ocr_server.engines.base import OcrEngine
 from ocr_server.engines.factory import process_engine
 from ocr_server.loading import PageRef, inspect_file, load_page
 from ocr_server.procedures import check_procedure, missing_documents
-from ocr_server.result import DossierResult, LineResult, PageResult, WordResult
+from ocr_server.result import (
+    DossierResult,
+    LineResult,
+    PageResult,
+    Quality,
+    QualityProblem,
+    WordResult,
+)
 from ocr_server.types import Orientation, Page, PageText, TextLine, Word
 from preprocessing.binarize import downscale_for_analysis, paper_level, to_gray
 from preprocessing.crop import find_content_box
@@ -33,6 +40,7 @@ from preprocessing.deskew import estimate_skew
 from preprocessing.document import find_document, warp_document
 from preprocessing.geometry import crop, map_bbox, rotate, rotate90, scale
 from preprocessing.orientation import estimate_orientation
+from preprocessing.quality import assess_quality
 from templates.classify import CARD_MAX_LONG_SIDE_MM
 from templates.dossier import ReviewPolicy, analyze
 from templates.extract import looks_like_mrz
@@ -151,16 +159,26 @@ def process_page(
     engine: OcrEngine,
     settings: PipelineSettings,
     workdir: Path,
+    on_quality: Callable[[Quality], None] | None = None,
 ) -> PageOutcome:
-    """Load, prepare, recognise one page and write its searchable PDF page into ``workdir``."""
+    """Load, prepare, recognise one page and write its searchable PDF page into ``workdir``.
+
+    ``on_quality`` is told the page's scan quality as soon as it is known, before OCR, so a
+    counter can ask for a rescan while the citizen is still there.
+    """
     timings: dict[str, float] = {}
     with _timed(timings, "preprocess"):
         page = load_page(ref, index=index, pdf_dpi=settings.pdf_dpi)
         prepared = prepare_page(page, engine)
         page = prepared.page
+        card = _card_sized(page)
+        gray = to_gray(page.image)
+        issues = assess_quality(gray, dpi=page.dpi, card=card)
+        quality = Quality(ok=not issues, problems=[QualityProblem(**i._asdict()) for i in issues])
         ocr_factor = min(1.0, settings.ocr_max_dpi / page.dpi)
-        ocr_image, ocr_forward = scale(to_gray(page.image), ocr_factor)
-    card = _card_sized(page)
+        ocr_image, ocr_forward = scale(gray, ocr_factor)
+    if on_quality is not None:
+        on_quality(quality)
     with _timed(timings, "ocr"):
         text = engine.recognize(ocr_image, dpi=page.dpi * ocr_factor)
         if card:
@@ -187,6 +205,7 @@ def process_page(
     result = PageResult(
         index=index, source=ref.source, width=width, height=height, dpi=round(page.dpi),
         skew_deg=prepared.skew_deg, rotation_deg=prepared.rotation_deg,  # type: ignore[arg-type]
+        quality=quality,
         text="\n".join(line.text for line in lines), lines=lines, codes=codes,
     )
     return PageOutcome(result, pdf_path, timings)

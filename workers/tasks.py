@@ -16,7 +16,7 @@ from ocr_server import metrics
 from ocr_server.errors import InputError
 from ocr_server.jobs import enqueue_callback
 from ocr_server.pipeline import PageOutcome, finish_dossier, process_page
-from ocr_server.result import PageResult
+from ocr_server.result import PageResult, Quality
 from ocr_server.store.models import CallbackAttempt, Document, Dossier, Field, Page, utcnow
 from workers.context import current
 
@@ -38,9 +38,15 @@ def process_page_job(dossier_id: str, index: int) -> str:
         ref = page.ref(ctx.blobs.path(page.blob_key))
         page.status = "processing"
     with tempfile.TemporaryDirectory(prefix="ocr-page-") as tmp:
+        def record_quality(quality: Quality) -> None:
+            with ctx.db.session() as s:
+                row = _page(s, dossier_id, index)
+                if row is not None:
+                    row.quality = quality.model_dump(mode="json")
+
         try:
             outcome = process_page(ref, index, engine=ctx.engine, settings=ctx.pipeline,
-                                   workdir=Path(tmp))
+                                   workdir=Path(tmp), on_quality=record_quality)
         except InputError as exc:
             _record_page(ctx, dossier_id, index, status="failed", error=(exc.code, str(exc)))
             metrics.record_page(ctx.redis, {}, ok=False)

@@ -17,6 +17,15 @@ class Progress(BaseModel):
     pages_total: int
 
 
+class PageQualityProblem(BaseModel):
+    """A scan problem on one page, known as soon as the page is checked (before OCR ends)."""
+
+    page: int
+    code: str
+    message_vi: str
+    message_en: str
+
+
 class DossierStatus(BaseModel):
     dossier_id: str
     status: Literal["queued", "processing", "done", "needs_review", "failed"]
@@ -24,6 +33,7 @@ class DossierStatus(BaseModel):
     procedure: str | None
     progress: Progress
     error: ErrorBody | None = None
+    quality_problems: list[PageQualityProblem] = []
     status_url: str
     result_url: str
     pdf_url: str

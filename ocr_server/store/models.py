@@ -81,6 +81,7 @@ class Page(Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     pdf_key: Mapped[str | None] = mapped_column(String(64))
     timings_ms: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    quality: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     finished_at: Mapped[datetime | None] = mapped_column()
 
     dossier: Mapped[Dossier] = relationship(back_populates="pages")

@@ -254,3 +254,18 @@ def test_health_and_readiness(stack):
     down = stack.client.get("/readyz")
     assert down.status_code == 503 and down.json()["checks"]["redis"].startswith("unavailable")
     stack.redis.start()
+
+
+def test_status_names_scan_problems_with_messages(stack):
+    from tests.synthetic import blur
+
+    stack.workers.start()
+    blurred = encode(blur(lltp_page(3).image, 2.5), "jpeg", quality=85, dpi=300)
+    r = stack.client.post("/v1/dossiers", files=_files(("mo.jpg", blurred)),
+                          headers=stack.headers())
+    final = stack.wait(r.json()["dossier_id"])
+    assert final["quality_problems"] == [{
+        "page": 0, "code": "blurred", "message_vi": "Ảnh bị mờ, vui lòng quét lại",
+        "message_en": "Image is blurred, please rescan"}]
+    result = stack.client.get(final["result_url"], headers=stack.headers()).json()
+    assert result["pages"][0]["quality"]["ok"] is False

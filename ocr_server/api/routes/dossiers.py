@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ocr_server.api.deps import Caller, CallerDep, StateDep, SubmitterDep
-from ocr_server.api.schemas import DossierStatus, ErrorBody, Progress
+from ocr_server.api.schemas import DossierStatus, ErrorBody, PageQualityProblem, Progress
 from ocr_server.loading import render_page_png
 from ocr_server.procedures import REQUIRED_DOCUMENTS
 from ocr_server.store.models import Dossier, Page
@@ -24,7 +24,10 @@ ProcedureCode = Literal[tuple(REQUIRED_DOCUMENTS)]  # type: ignore[valid-type]
 
 def _status(d: Dossier, pages_done: int) -> DossierStatus:
     base = f"/v1/dossiers/{d.id}"
+    problems = [PageQualityProblem(page=p.index, **problem)
+                for p in d.pages if p.quality for problem in p.quality.get("problems", [])]
     return DossierStatus(
+        quality_problems=problems,
         dossier_id=d.id, status=d.status, priority=d.priority,  # type: ignore[arg-type]
         procedure=d.procedure, progress=Progress(pages_done=pages_done, pages_total=d.pages_total),
         error=ErrorBody(error=d.error_code or "internal_error", detail=d.error_detail or "")

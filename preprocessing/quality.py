@@ -1,0 +1,136 @@
+"""Scan-quality gate: problems a counter clerk can fix while the citizen is still there.
+
+Each problem has a stable code and a short message in Vietnamese and English.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from preprocessing.binarize import ink_mask
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "blurred": ("Ảnh bị mờ, vui lòng quét lại", "Image is blurred, please rescan"),
+    "low_resolution": ("Độ phân giải thấp (dưới 150 dpi), vui lòng quét lại ở 300 dpi",
+                       "Resolution is below 150 dpi, please rescan at 300 dpi"),
+    "too_dark": ("Ảnh quá tối, vui lòng quét lại với đủ ánh sáng",
+                 "Image is too dark, please rescan with more light"),
+    "overexposed": ("Ảnh quá sáng, chữ bị mất nét, vui lòng quét lại",
+                    "Image is overexposed and the text is faint, please rescan"),
+    "glare": ("Thẻ bị lóa sáng, vui lòng chụp lại tránh ánh đèn",
+              "Glare on the card, please retake it away from direct light"),
+    "cut_off": ("Nội dung bị cắt ở mép giấy, vui lòng đặt lại giấy tờ và quét lại",
+                "Content is cut off at an edge, please reposition the document and rescan"),
+}
+
+MIN_DPI = 150.0
+# Thresholds measured on generated pages (benchmarks/quality.py): clean pages sit far from them.
+BLUR_MAX_EDGE_WIDTH_PX = 2.4  # at 150 dpi; sharp print measures 1.8–2.0
+MIN_INK_PIXELS = 300
+DARK_PAPER_LEVEL = 110
+FAINT_INK_CONTRAST = 70
+GLARE_SHARE = 0.02
+CUT_OFF_EDGE_INK = 0.02
+
+
+class QualityIssue(NamedTuple):
+    code: str
+    message_vi: str
+    message_en: str
+
+
+def issue(code: str) -> QualityIssue:
+    vi, en = MESSAGES[code]
+    return QualityIssue(code, vi, en)
+
+
+def assess_quality(
+    gray: NDArray[np.uint8], *, dpi: float, card: bool = False
+) -> list[QualityIssue]:
+    """Problems found on one prepared (upright, flattened, cropped) page.
+
+    Args:
+        gray: H×W uint8 page.
+        dpi: its resolution (after any photo flattening).
+        card: the page is an ID card (glare is checked on cards only).
+    """
+    problems = []
+    if dpi < MIN_DPI:
+        problems.append(issue("low_resolution"))
+    small = _at_dpi(gray, dpi, 150.0)
+    stats = print_stats(small)
+    if stats.paper < DARK_PAPER_LEVEL:
+        problems.append(issue("too_dark"))
+    elif stats.ink_pixels >= MIN_INK_PIXELS:  # a blank page has no print to judge
+        if stats.contrast < FAINT_INK_CONTRAST:
+            problems.append(issue("overexposed"))
+        elif stats.edge_width > BLUR_MAX_EDGE_WIDTH_PX:
+            problems.append(issue("blurred"))
+    if card and glare_share(small) > GLARE_SHARE:
+        problems.append(issue("glare"))
+    if not card and edge_ink_share(small) > CUT_OFF_EDGE_INK:
+        problems.append(issue("cut_off"))
+    return problems
+
+
+class PrintStats(NamedTuple):
+    """Paper and ink levels, their contrast, and how wide the ink's edges are (pixels)."""
+
+    paper: float
+    contrast: float
+    edge_width: float
+    ink_pixels: int
+
+
+def print_stats(gray: NDArray[np.uint8]) -> PrintStats:
+    """Measured on the print itself: a form is mostly blank paper, so whole-page percentiles
+    would say little about the text.
+
+    The edge width is the ink/paper contrast divided by the steepest gradients at the ink's
+    boundaries: about 1–1.5 px for sharp print at 150 dpi, more when blurred.
+    """
+    ink = ink_mask(gray)
+    n_ink = int(ink.sum())
+    near = cv2.dilate(ink.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    background = gray[~near]
+    paper = float(np.median(background)) if background.size else float(np.median(gray))
+    if n_ink < MIN_INK_PIXELS:
+        return PrintStats(paper, 0.0, 0.0, n_ink)
+    contrast = paper - float(np.percentile(gray[ink], 20))
+    g = gray.astype(np.float32)
+    gx = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3) / 8.0
+    gy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3) / 8.0
+    magnitude = np.hypot(gx, gy)[near]
+    steep = magnitude[magnitude >= np.percentile(magnitude, 90)]
+    edge = contrast / max(1e-3, float(np.median(steep)))
+    return PrintStats(paper, contrast, edge, n_ink)
+
+
+def _at_dpi(gray: NDArray[np.uint8], dpi: float, target: float) -> NDArray[np.uint8]:
+    factor = target / dpi
+    if factor >= 1.0:
+        return gray
+    h, w = gray.shape
+    return cv2.resize(gray, (max(1, round(w * factor)), max(1, round(h * factor))),
+                      interpolation=cv2.INTER_AREA)
+
+
+def glare_share(gray: NDArray[np.uint8]) -> float:
+    """Share of the card covered by saturated blobs larger than a character."""
+    saturated = (gray >= 250).astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(saturated)
+    big = sum(int(a) for a in stats[1:count, cv2.CC_STAT_AREA] if a > 400)
+    return big / float(gray.size)
+
+
+def edge_ink_share(gray: NDArray[np.uint8]) -> float:
+    """Ink density in the outermost 1 % strip of the page (text running off an edge)."""
+    ink = ink_mask(gray)
+    h, w = ink.shape
+    band = max(2, round(0.01 * min(h, w)))
+    strips = [ink[:band], ink[-band:], ink[:, :band], ink[:, -band:]]
+    return max(float(s.mean()) for s in strips)

@@ -4,7 +4,7 @@ invisible text layer (pikepdf overlay), concatenated with pikepdf."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import cv2
@@ -28,17 +28,34 @@ def encode_page_jpeg(image: NDArray[np.uint8], *, quality: int) -> bytes:
     return buf.tobytes()
 
 
-def make_page_pdf(jpeg: bytes, *, dpi: float, text_layer_pdf: bytes | None) -> bytes:
-    """One PDF page showing ``jpeg`` at ``dpi`` with the text layer drawn over it."""
+def make_page_pdf(
+    jpeg: bytes,
+    *,
+    dpi: float,
+    layers: Sequence[tuple[bytes | None, tuple[int, int, int, int] | None]] = (),
+) -> bytes:
+    """One PDF page showing ``jpeg`` at ``dpi`` with text layers drawn over it.
+
+    Args:
+        jpeg: the page image.
+        dpi: its resolution (sets the page size).
+        layers: one-page text-layer PDFs, each with the box (x0, y0, x1, y1, image pixels) it
+            covers, or None for the whole page.
+    """
     layout = img2pdf.get_fixed_dpi_layout_fun((dpi, dpi))
     image_pdf = img2pdf.convert(jpeg, layout_fun=layout, rotation=img2pdf.Rotation.ifvalid)
     with pikepdf.open(io.BytesIO(image_pdf)) as pdf:
-        if text_layer_pdf is not None:
-            with pikepdf.open(io.BytesIO(text_layer_pdf)) as layer:
-                pdf.pages[0].add_overlay(layer.pages[0])
-                out = io.BytesIO()
-                pdf.save(out)
-                return out.getvalue()
+        page = pdf.pages[0]
+        height_pt = float(page.mediabox[3])
+        for layer_pdf, box in layers:
+            if layer_pdf is None:
+                continue
+            rect = None
+            if box is not None:  # image pixels, origin top-left -> PDF points, origin bottom-left
+                x0, y0, x1, y1 = (v * 72.0 / dpi for v in box)
+                rect = pikepdf.Rectangle(x0, height_pt - y1, x1, height_pt - y0)
+            with pikepdf.open(io.BytesIO(layer_pdf)) as layer:
+                page.add_overlay(layer.pages[0], rect)
         out = io.BytesIO()
         pdf.save(out)
         return out.getvalue()

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from ocr_server import pdf
@@ -35,6 +36,7 @@ from ocr_server.result import (
 )
 from ocr_server.types import Orientation, Page, PageText, TextLine, Word
 from preprocessing.binarize import downscale_for_analysis, paper_level, to_gray
+from preprocessing.cards import find_cards
 from preprocessing.crop import find_content_box
 from preprocessing.deskew import estimate_skew
 from preprocessing.document import find_document, warp_document
@@ -124,6 +126,69 @@ def prepare_page(page: Page, engine: OcrEngine) -> PreparedPage:
     return PreparedPage(page, orientation.angle_deg, round(skew_deg, 2))
 
 
+@dataclass
+class _Reading:
+    """What OCR found on a page: lines in upload pixels, text layers to lay over the PDF page
+    image (each with its box in that image, None for the whole page), QR payloads, the image
+    the PDF shows, and the boxes of cards cut from the page (upload pixels)."""
+
+    lines: list[LineResult]
+    layers: list[tuple[bytes | None, tuple[int, int, int, int] | None]]
+    codes: list[str]
+    image: np.ndarray
+    regions: list[tuple[int, int, int, int]]
+
+
+def _read_page(page: Page, gray: np.ndarray, engine: OcrEngine, settings: PipelineSettings,
+               timings: dict[str, float], *, card: bool) -> _Reading:
+    with _timed(timings, "preprocess"):
+        ocr_factor = min(1.0, settings.ocr_max_dpi / page.dpi)
+        ocr_image, ocr_forward = scale(gray, ocr_factor)
+    with _timed(timings, "ocr"):
+        text = engine.recognize(ocr_image, dpi=page.dpi * ocr_factor)
+        if card:
+            text = _reread_mrz(engine, ocr_image, text)
+        codes = decode_qr_codes(page.image) if card else []
+    ocr_to_source = page.to_source @ np.linalg.inv(ocr_forward)
+
+    def to_source(box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        return map_bbox(ocr_to_source, box, page.source_size)
+
+    lines = [
+        LineResult(
+            text=line.text, confidence=round(line.confidence, 4), bbox=to_source(line.bbox),
+            words=[WordResult(text=w.text, confidence=round(w.confidence, 4),
+                              bbox=to_source(w.bbox)) for w in line.words],
+        )
+        for line in text.lines
+    ]
+    return _Reading(lines, [(text.text_layer_pdf, None)], codes, page.image, [])
+
+
+def _read_card_sheet(sheet: Page, boxes: list[tuple[int, int, int, int]], engine: OcrEngine,
+                     settings: PipelineSettings, timings: dict[str, float]) -> _Reading:
+    """Each card cut out, turned upright and read on its own; the PDF page shows the sheet
+    with the upright cards in their places and each card's text layer over it."""
+    image = sheet.image.copy()
+    lines: list[LineResult] = []
+    layers: list[tuple[bytes | None, tuple[int, int, int, int] | None]] = []
+    codes: list[str] = []
+    regions = []
+    for box in boxes:
+        with _timed(timings, "preprocess"):
+            cut = sheet.transformed(*crop(sheet.image, box))
+            card = prepare_page(cut, engine).page
+        reading = _read_page(card, to_gray(card.image), engine, settings, timings, card=True)
+        x0, y0, x1, y1 = box
+        image[y0:y1, x0:x1] = cv2.resize(card.image, (x1 - x0, y1 - y0),
+                                         interpolation=cv2.INTER_AREA)
+        lines += reading.lines
+        layers += [(layer, box) for layer, _ in reading.layers]
+        codes += reading.codes
+        regions.append(map_bbox(sheet.to_source, box, sheet.source_size))
+    return _Reading(lines, layers, codes, image, regions)
+
+
 def _reread_mrz(engine: OcrEngine, image: np.ndarray, text: PageText) -> PageText:
     """Read machine-readable-zone lines again, alone and limited to the MRZ alphabet: the
     general Vietnamese model confuses I/T and < in OCR-B-like type."""
@@ -175,38 +240,23 @@ def process_page(
         gray = to_gray(page.image)
         issues = assess_quality(gray, dpi=page.dpi, card=card)
         quality = Quality(ok=not issues, problems=[QualityProblem(**i._asdict()) for i in issues])
-        ocr_factor = min(1.0, settings.ocr_max_dpi / page.dpi)
-        ocr_image, ocr_forward = scale(gray, ocr_factor)
+        card_boxes = [] if card else [c.box for c in find_cards(gray, dpi=page.dpi)]
     if on_quality is not None:
         on_quality(quality)
-    with _timed(timings, "ocr"):
-        text = engine.recognize(ocr_image, dpi=page.dpi * ocr_factor)
-        if card:
-            text = _reread_mrz(engine, ocr_image, text)
-    ocr_to_source = page.to_source @ np.linalg.inv(ocr_forward)
-    def to_source(box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
-        return map_bbox(ocr_to_source, box, page.source_size)
-
-    lines = [
-        LineResult(
-            text=line.text, confidence=round(line.confidence, 4), bbox=to_source(line.bbox),
-            words=[WordResult(text=w.text, confidence=round(w.confidence, 4),
-                              bbox=to_source(w.bbox)) for w in line.words],
-        )
-        for line in text.lines
-    ]
+    if card_boxes:
+        reading = _read_card_sheet(page, card_boxes, engine, settings, timings)
+    else:
+        reading = _read_page(page, gray, engine, settings, timings, card=card)
     with _timed(timings, "pdf"):
-        jpeg = pdf.encode_page_jpeg(page.image, quality=settings.pdf_jpeg_quality)
+        jpeg = pdf.encode_page_jpeg(reading.image, quality=settings.pdf_jpeg_quality)
         pdf_path = workdir / f"page-{index:05d}.pdf"
-        pdf_path.write_bytes(pdf.make_page_pdf(jpeg, dpi=page.dpi,
-                                               text_layer_pdf=text.text_layer_pdf))
-    codes = decode_qr_codes(page.image) if card else []
+        pdf_path.write_bytes(pdf.make_page_pdf(jpeg, dpi=page.dpi, layers=reading.layers))
     width, height = page.source_size
     result = PageResult(
         index=index, source=ref.source, width=width, height=height, dpi=round(page.dpi),
         skew_deg=prepared.skew_deg, rotation_deg=prepared.rotation_deg,  # type: ignore[arg-type]
-        quality=quality,
-        text="\n".join(line.text for line in lines), lines=lines, codes=codes,
+        quality=quality, text="\n".join(line.text for line in reading.lines),
+        lines=reading.lines, codes=reading.codes, regions=reading.regions,
     )
     return PageOutcome(result, pdf_path, timings)
 

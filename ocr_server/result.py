@@ -51,6 +51,8 @@ class PageResult(_Model):
     text: str
     lines: list[LineResult]
     codes: list[str] = Field(default_factory=list)  # extension: decoded QR payloads
+    # extension: boxes of ID cards cut from this page (a photocopy of a card's two sides)
+    regions: list[BBox] = Field(default_factory=list)
 
 
 class FieldResult(_Model):
@@ -70,6 +72,7 @@ class DocumentResult(_Model):
     confidence: float = Field(ge=0.0, le=1.0)
     pages: list[int]
     fields: dict[str, FieldResult] = Field(default_factory=dict)
+    region: BBox | None = None  # extension: the card's box when cut from a sheet
 
 
 class DossierResult(_Model):

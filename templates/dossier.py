@@ -55,42 +55,65 @@ class _Field:
 class _Document:
     type: str
     confidence: float
-    pages: list[int]
+    units: list[PageResult]  # whole pages, or the cards cut from a sheet
     spec: TemplateSpec | None
+    region: tuple[int, int, int, int] | None = None
     fields: dict[str, _Field] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> list[int]:
+        return sorted({u.index for u in self.units})
 
 
 def analyze(pages: list[PageResult], registry: TemplateRegistry,
             policy: ReviewPolicy) -> list[DocumentResult]:
     """Documents of a dossier, in page order, with their fields decided."""
-    documents = _group(pages, [classify_page(p, registry) for p in pages], registry)
-    by_index = {p.index: p for p in pages}
+    units = [unit for p in pages for unit in split_regions(p)]
+    documents = _group(units, [classify_page(u, registry) for u in units], registry)
     for doc in documents:
         if doc.spec is not None:
-            doc.fields = _read_fields(doc.spec, [by_index[i] for i in doc.pages])
-    _cross_check(documents, by_index)
+            doc.fields = _read_fields(doc.spec, doc.units)
+    _cross_check(documents)
     return [_decide(doc, policy) for doc in documents]
 
 
-def _group(pages: list[PageResult], labels: list[Classification],
+def split_regions(page: PageResult) -> list[PageResult]:
+    """A page, or one page per card region cut from it (lines assigned by their centre), each
+    sized like its region so that classification sees a card."""
+    if not page.regions:
+        return [page]
+    units = []
+    for x0, y0, x1, y1 in page.regions:
+        lines = [ln for ln in page.lines
+                 if x0 <= (ln.bbox[0] + ln.bbox[2]) / 2 <= x1
+                 and y0 <= (ln.bbox[1] + ln.bbox[3]) / 2 <= y1]
+        units.append(page.model_copy(update={
+            "width": x1 - x0, "height": y1 - y0, "rotation_deg": 0, "lines": lines,
+            "text": "\n".join(ln.text for ln in lines), "regions": [(x0, y0, x1, y1)]}))
+    return units
+
+
+def _group(units: list[PageResult], labels: list[Classification],
            registry: TemplateRegistry) -> list[_Document]:
-    """One document per classified page; an unknown A4 page that follows a form page of the
-    same file continues that form."""
+    """One document per classified page or card; an unknown A4 page that follows a form page
+    of the same file continues that form."""
     docs: list[_Document] = []
-    for page, label in zip(pages, labels, strict=True):
+    for unit, label in zip(units, labels, strict=True):
         prev = docs[-1] if docs else None
-        continues = (label.type == "unknown" and prev is not None and prev.spec is not None
-                     and prev.spec.layout == "a4"
-                     and _file(pages, prev.pages[-1]) == _file(pages, page.index))
+        continues = (label.type == "unknown" and not unit.regions and prev is not None
+                     and prev.spec is not None and prev.spec.layout == "a4"
+                     and _file(prev.units[-1]) == _file(unit))
         if continues:
-            prev.pages.append(page.index)
+            prev.units.append(unit)
             continue
-        docs.append(_Document(label.type, label.confidence, [page.index], registry.get(label.type)))
+        region = unit.regions[0] if unit.regions else None
+        docs.append(_Document(label.type, label.confidence, [unit], registry.get(label.type),
+                              region))
     return docs
 
 
-def _file(pages: list[PageResult], index: int) -> str:
-    return next(p.source for p in pages if p.index == index).split("#")[0]
+def _file(page: PageResult) -> str:
+    return page.source.split("#")[0]
 
 
 def _read_fields(spec: TemplateSpec, pages: list[PageResult]) -> dict[str, _Field]:
@@ -146,12 +169,12 @@ def _agree(a: _Field | None, b_value: str | None, problem: str) -> None:
         a.problems.append(problem)
 
 
-def _cross_check(documents: list[_Document], pages: dict[int, PageResult]) -> None:
+def _cross_check(documents: list[_Document]) -> None:
     front = next((d for d in documents if d.type == "cccd_front"), None)
     back = next((d for d in documents if d.type == "cccd_back"), None)
     if front is not None:
         ff = front.fields
-        for code in (c for i in front.pages for c in pages[i].codes):
+        for code in (c for unit in front.units for c in unit.codes):
             qr = parse_chip_qr(code)
             if qr is None:
                 continue
@@ -207,4 +230,4 @@ def _decide(doc: _Document, policy: ReviewPolicy) -> DocumentResult:
         results[name] = FieldResult(value=f.value, confidence=round(conf, 4), status=status,
                                     page=f.page, bbox=f.bbox, problems=f.problems, raw=f.raw)
     return DocumentResult(type=doc.type, confidence=doc.confidence, pages=doc.pages,
-                          fields=results)
+                          fields=results, region=doc.region)

@@ -323,3 +323,27 @@ RENDERERS: dict[str, Callable[[int], SyntheticPage]] = {
 
 def render_document(doc_type: str, seed: int) -> SyntheticPage:
     return RENDERERS[doc_type](seed)
+
+
+def card_sheet(seed: int, *, back_upside_down: bool = False) -> tuple[SyntheticPage, list[SyntheticPage]]:
+    """An A4 photocopy carrying a card's front (top) and back (bottom), in gray, 300 dpi.
+
+    Returns the sheet and the two card pages (their ``fields`` are the truth)."""
+    front, back = cccd_front(seed), cccd_back(seed)
+    w, h = round(A4_MM[0] / 25.4 * 300), round(A4_MM[1] / 25.4 * 300)
+    sheet = np.full((h, w), 250, np.uint8)
+    lines: list[TruthLine] = []
+    for card, top in ((front, round(h * 0.12)), (back, round(h * 0.55))):
+        img = np.asarray(Image.fromarray(card.image).convert("L").resize(
+            (round(card.image.shape[1] * 300 / CARD_DPI), round(card.image.shape[0] * 300 / CARD_DPI)),
+            Image.LANCZOS))
+        img = (img.astype(np.float32) * 0.92).astype(np.uint8)  # copier darkens the card
+        if card is back and back_upside_down:
+            img = img[::-1, ::-1]
+        left = (w - img.shape[1]) // 2
+        sheet[top:top + img.shape[0], left:left + img.shape[1]] = img
+        sheet[top - 2:top + img.shape[0] + 2, left - 2:left] = 90  # copier edge shadow
+        sheet[top - 2:top, left - 2:left + img.shape[1] + 2] = 90
+        lines += card.lines
+    rgb = np.repeat(sheet[:, :, None], 3, axis=2)
+    return SyntheticPage(rgb, 300.0, lines, {}, "card_sheet"), [front, back]

@@ -46,3 +46,17 @@ def test_warp_gives_the_format_and_a_homography_back_to_the_photo():
     back = map_bbox(np.linalg.inv(forward), (0, 0, w, h), (photo.shape[1], photo.shape[0]))
     assert back[0] == pytest.approx(quad.corners[:, 0].min(), abs=3)
     assert back[3] == pytest.approx(quad.corners[:, 1].max(), abs=3)
+
+
+@pytest.mark.parametrize("seed", [1, 4, 9])
+def test_both_cards_are_found_on_an_a4_photocopy(seed):
+    from preprocessing.cards import find_cards
+    from tests.documents import card_sheet
+
+    sheet, _ = card_sheet(seed, back_upside_down=seed % 2 == 1)
+    boxes = [c.box for c in find_cards(to_gray(sheet.image), dpi=300)]
+    assert len(boxes) == 2
+    for x0, y0, x1, y1 in boxes:  # 85.6 × 54 mm at 300 dpi, with the copier's edge
+        assert (x1 - x0) == pytest.approx(1011, rel=0.03)
+        assert (y1 - y0) == pytest.approx(638, rel=0.03)
+    assert find_cards(to_gray(render_document("lltp_request_form", seed).image), dpi=300) == []

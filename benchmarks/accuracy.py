@@ -30,9 +30,11 @@ from tests.synthetic import (
     resample_dpi,
     rotate_quarter,
     skew,
+    uneven_light,
 )
 
-DEGRADATIONS = ("clean", "rotate", "skew", "noise", "blur", "jpeg", "low_dpi", "photo")
+DEGRADATIONS = ("clean", "rotate", "skew", "noise", "blur", "jpeg", "low_dpi", "photo",
+                "shadow")
 
 
 def degrade(kind: str, page, seed: int):  # type: ignore[no-untyped-def]
@@ -45,6 +47,8 @@ def degrade(kind: str, page, seed: int):  # type: ignore[no-untyped-def]
         img = add_noise(img, 14.0, seed)
     elif kind == "blur":
         img = blur(img, 1.0)
+    elif kind == "shadow":
+        img = uneven_light(img, seed)
     elif kind == "photo":  # on a desk, in perspective, no resolution metadata
         img, _ = phone_photo(img, seed)
         return encode(img, "jpeg", quality=85)

@@ -37,11 +37,12 @@ from ocr_server.result import (
 from ocr_server.types import Orientation, Page, PageText, TextLine, Word
 from preprocessing.binarize import downscale_for_analysis, paper_level, to_gray
 from preprocessing.cards import find_cards
+from preprocessing.cleanup import UNEVEN_LEVELS, flatten_background, paper_unevenness
 from preprocessing.crop import find_content_box
 from preprocessing.deskew import estimate_skew
 from preprocessing.document import find_document, warp_document
 from preprocessing.geometry import crop, map_bbox, rotate, rotate90, scale
-from preprocessing.orientation import estimate_orientation
+from preprocessing.orientation import estimate_orientation_and_skew
 from preprocessing.quality import assess_quality
 from templates.classify import CARD_MAX_LONG_SIDE_MM
 from templates.dossier import ReviewPolicy, analyze
@@ -96,33 +97,49 @@ def inspect_inputs(files: Sequence[InputFile], settings: PipelineSettings) -> li
     return refs
 
 
-def prepare_page(page: Page, engine: OcrEngine) -> PreparedPage:
+def prepare_page(page: Page, engine: OcrEngine,
+                 stage_ms: dict[str, float] | None = None) -> PreparedPage:
     """Document flattening (photos), orientation, deskew and border crop, each recorded in
-    ``page.to_source``."""
-    quad = find_document(to_gray(page.image))
-    if quad is not None:
-        flat, forward, dpi = warp_document(page.image, quad)
-        page = replace(page.transformed(flat, forward), dpi=dpi)
-    small, _ = downscale_for_analysis(to_gray(page.image))
-    orientation = estimate_orientation(small)
-    if orientation.confidence < ORIENTATION_TRUST:
-        orientation = _ask_engine(engine, small, orientation)
-    if orientation.angle_deg:
-        page = page.transformed(*rotate90(page.image, orientation.angle_deg))
-        small, _ = rotate90(small, orientation.angle_deg)
+    ``page.to_source``. Analysis runs on one small gray copy, kept in step with the page;
+    the full-size image is only resampled for what is actually applied.
 
-    skew_deg = estimate_skew(small)
-    if abs(skew_deg) >= MIN_SKEW_DEG:
-        fill = paper_level(small)
-        page = page.transformed(*rotate(page.image, -skew_deg, fill=(fill, fill, fill)))
-    else:
-        skew_deg = 0.0
-
-    small, factor = downscale_for_analysis(to_gray(page.image))
-    box = find_content_box(small)
-    if box != (0, 0, small.shape[1], small.shape[0]):
-        full_box = tuple(int(round(v / factor)) for v in box)
-        page = page.transformed(*crop(page.image, full_box))  # type: ignore[arg-type]
+    Args:
+        page: as loaded.
+        engine: asked for the orientation when ours is unsure.
+        stage_ms: if given, receives the milliseconds of each stage (for benchmarks).
+    """
+    stage_ms = stage_ms if stage_ms is not None else {}
+    with _timed(stage_ms, "analysis_copy"):
+        small, factor = downscale_for_analysis(to_gray(page.image))
+    with _timed(stage_ms, "document"):
+        quad = find_document(small)
+        if quad is not None:
+            flat, forward, dpi = warp_document(page.image, quad._replace(
+                corners=quad.corners / factor))
+            page = replace(page.transformed(flat, forward), dpi=dpi)
+            small, factor = downscale_for_analysis(to_gray(page.image))
+    with _timed(stage_ms, "orientation"):
+        ours, skew_deg = estimate_orientation_and_skew(small)
+        orientation = ours
+        if ours.confidence < ORIENTATION_TRUST:
+            orientation = _ask_engine(engine, small, ours)
+        if orientation.angle_deg:
+            page = page.transformed(*rotate90(page.image, orientation.angle_deg))
+            small, _ = rotate90(small, orientation.angle_deg)
+    with _timed(stage_ms, "deskew"):
+        if orientation.angle_deg % 180 != ours.angle_deg % 180:  # the engine chose the axis
+            skew_deg = estimate_skew(small)
+        if abs(skew_deg) >= MIN_SKEW_DEG:
+            fill = paper_level(small)
+            page = page.transformed(*rotate(page.image, -skew_deg, fill=(fill, fill, fill)))
+            small, _ = rotate(small, -skew_deg, fill=fill)
+        else:
+            skew_deg = 0.0
+    with _timed(stage_ms, "crop"):
+        box = find_content_box(small)
+        if box != (0, 0, small.shape[1], small.shape[0]):
+            full_box = tuple(int(round(v / factor)) for v in box)
+            page = page.transformed(*crop(page.image, full_box))  # type: ignore[arg-type]
     return PreparedPage(page, orientation.angle_deg, round(skew_deg, 2))
 
 
@@ -142,6 +159,8 @@ class _Reading:
 def _read_page(page: Page, gray: np.ndarray, engine: OcrEngine, settings: PipelineSettings,
                timings: dict[str, float], *, card: bool) -> _Reading:
     with _timed(timings, "preprocess"):
+        if paper_unevenness(gray[::8, ::8]) > UNEVEN_LEVELS:
+            gray = flatten_background(gray)  # for the engine only; the PDF keeps the photo
         ocr_factor = min(1.0, settings.ocr_max_dpi / page.dpi)
         ocr_image, ocr_forward = scale(gray, ocr_factor)
     with _timed(timings, "ocr"):

@@ -22,6 +22,7 @@ _CARD_ASPECT, _A4_ASPECT = CARD_MM[1] / CARD_MM[0], A4_MM[1] / A4_MM[0]
 _ANALYSIS_LONG_SIDE = 800
 _MIN_AREA, _MAX_AREA = 0.15, 0.93  # share of the photo the document may cover
 CARD_TEXT_SHARE = 0.022  # median character height / short side above which it is a card
+EDGE_STEP = 20.0  # gray levels between paper and desk just inside/outside a side
 
 
 class DocumentQuad(NamedTuple):
@@ -53,10 +54,28 @@ def find_document(gray: NDArray[np.uint8]) -> DocumentQuad | None:
     if not _MIN_AREA <= area_share <= _MAX_AREA:
         return None
     quad = _four_corners(contour)
-    if quad is None:
+    if quad is None or not _has_edges(blurred, _order(quad)):
         return None
     corners = _order(quad / factor)
     return DocumentQuad(corners, _format_of(corners, small, factor))
+
+
+def _has_edges(gray: NDArray[np.uint8], corners: NDArray[np.float64]) -> bool:
+    """Paper on a desk has a sharp step in brightness along its sides; the bright part of an
+    unevenly lit page only fades into its shadow."""
+    h, w = gray.shape
+    steps = []
+    for a, b in zip(corners, np.roll(corners, -1, axis=0), strict=True):
+        direction = (b - a) / max(1e-6, float(np.linalg.norm(b - a)))
+        normal = np.array([direction[1], -direction[0]])  # points out of a clockwise quad
+        ts = np.linspace(0.15, 0.85, 24)[:, None]
+        along = a + ts * (b - a)
+        inside = np.clip(np.rint(along - 4 * normal), 0, [w - 1, h - 1]).astype(int)
+        outside = np.clip(np.rint(along + 4 * normal), 0, [w - 1, h - 1]).astype(int)
+        step = np.median(gray[inside[:, 1], inside[:, 0]].astype(float)
+                         - gray[outside[:, 1], outside[:, 0]].astype(float))
+        steps.append(float(step))
+    return sorted(steps)[1] >= EDGE_STEP  # one side may run along the photo's own edge
 
 
 def _four_corners(contour: NDArray[np.int32]) -> NDArray[np.float64] | None:

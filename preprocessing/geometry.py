@@ -28,7 +28,8 @@ def rotate90(image: NDArray[np.uint8], angle_cw_deg: int) -> tuple[NDArray[np.ui
         raise ValueError(f"angle must be 0, 90, 180 or 270, not {angle_cw_deg}")
     h, w = image.shape[:2]
     turns = angle_cw_deg // 90
-    rotated = np.ascontiguousarray(np.rot90(image, k=-turns))
+    codes = {1: cv2.ROTATE_90_CLOCKWISE, 2: cv2.ROTATE_180, 3: cv2.ROTATE_90_COUNTERCLOCKWISE}
+    rotated = cv2.rotate(image, codes[turns]) if turns else image.copy()
     forward = {
         0: np.eye(3),
         1: np.array([[0.0, -1.0, h - 1.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]),

@@ -18,6 +18,7 @@ from preprocessing.binarize import ink_mask
 from preprocessing.deskew import search_skew
 
 _AXIS_RATIO_SURE = 1.6
+MAX_SKEW_DEG = 30.0  # pages fed or photographed up to this far off square
 _UPDOWN_SURE = 0.25
 
 
@@ -27,23 +28,33 @@ def estimate_orientation(gray: NDArray[np.uint8]) -> Orientation:
     Args:
         gray: H×W uint8 page, dark text on light paper, at an analysis size (≈100–150 dpi).
     """
+    return estimate_orientation_and_skew(gray)[0]
+
+
+def estimate_orientation_and_skew(gray: NDArray[np.uint8]) -> tuple[Orientation, float]:
+    """The orientation, and the skew (degrees, counter-clockwise) of the page once turned by it.
+
+    Both come from the same projection-profile search, so asking for the skew costs nothing.
+    """
     ink = ink_mask(gray)
-    along_rows = search_skew(ink, max_angle_deg=20.0)
-    along_cols = search_skew(np.ascontiguousarray(ink.T), max_angle_deg=20.0)
+    along_rows = search_skew(ink, max_angle_deg=MAX_SKEW_DEG)
+    along_cols = search_skew(np.ascontiguousarray(ink.T), max_angle_deg=MAX_SKEW_DEG)
     if along_rows.sharpness == 0.0 or along_cols.sharpness == 0.0:
-        return Orientation(0, 0.0)
+        return Orientation(0, 0.0), 0.0
     sideways = along_cols.sharpness > along_rows.sharpness
     ratio = max(along_rows.sharpness, along_cols.sharpness) / min(
         along_rows.sharpness, along_cols.sharpness
     )
     base = 90 if sideways else 0
     turned = np.ascontiguousarray(np.rot90(ink, k=-1)) if sideways else ink
-    skew = search_skew(turned, max_angle_deg=20.0).angle_deg
+    # turning clockwise is transposing then mirroring, and mirroring negates the angle
+    skew = -along_cols.angle_deg if sideways else along_rows.angle_deg
     asymmetry = _updown_asymmetry(_straighten(turned, skew))
     angle = base if asymmetry >= 0 else (base + 180) % 360
     axis_conf = min(1.0, (ratio - 1.0) / (_AXIS_RATIO_SURE - 1.0))
     updown_conf = min(1.0, abs(asymmetry) / _UPDOWN_SURE)
-    return Orientation(angle, round(min(axis_conf, updown_conf), 3))
+    # a half turn leaves a line's slope as it was
+    return Orientation(angle, round(min(axis_conf, updown_conf), 3)), skew
 
 
 def _straighten(ink: NDArray[np.bool_], angle_ccw_deg: float) -> NDArray[np.bool_]:

@@ -247,6 +247,17 @@ def resample_dpi(image: NDArray[np.uint8], dpi_from: float, dpi_to: float) -> ND
     return cv2.resize(image, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA)
 
 
+def uneven_light(image: NDArray[np.uint8], seed: int = 0) -> NDArray[np.uint8]:
+    """A lamp on one side: brightness falls to about a third across the page."""
+    h, w = image.shape[:2]
+    rng = np.random.default_rng(seed)
+    ramp = np.linspace(0.35, 1.0, w, dtype=np.float32)
+    if rng.random() < 0.5:
+        ramp = ramp[::-1]
+    shade = ramp[None, :] * np.linspace(0.8, 1.0, h, dtype=np.float32)[:, None]
+    return (image.astype(np.float32) * shade[..., None]).astype(np.uint8)
+
+
 def phone_photo(image: NDArray[np.uint8], seed: int = 0) -> tuple[NDArray[np.uint8], NDArray[np.float64]]:
     """The page photographed at an angle on a dark desk; returns (photo, 3×3 page->photo homography)."""
     rng = np.random.default_rng(seed)

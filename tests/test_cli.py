@@ -225,3 +225,16 @@ def test_usage_errors_exit_2(args, tmp_path):
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip()
     assert np.sum([1 for _ in proc.stderr.strip().splitlines() if "error" in _]) >= 1
+
+
+def test_uneven_lighting_is_flattened_for_ocr(tmp_path):
+    from tests.synthetic import uneven_light
+
+    truth = lltp_page(12)
+    path = tmp_path / "den-ban.jpg"
+    path.write_bytes(encode(uneven_light(truth.image, 1), "jpeg", quality=85, dpi=300))
+    out = tmp_path / "out"
+    proc = run_cli("process", path, "--out", out, "--jobs", "1")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads((out / "dossier.json").read_text(encoding="utf-8"))
+    assert character_error_rate(truth.text, result["pages"][0]["text"]) <= MAX_CER

@@ -258,20 +258,45 @@ def uneven_light(image: NDArray[np.uint8], seed: int = 0) -> NDArray[np.uint8]:
     return (image.astype(np.float32) * shade[..., None]).astype(np.uint8)
 
 
-def phone_photo(image: NDArray[np.uint8], seed: int = 0) -> tuple[NDArray[np.uint8], NDArray[np.float64]]:
-    """The page photographed at an angle on a dark desk; returns (photo, 3×3 page->photo homography)."""
+def phone_photo(image: NDArray[np.uint8], seed: int = 0, *,
+                tilt_deg: float | None = None) -> tuple[NDArray[np.uint8], NDArray[np.float64]]:
+    """The page photographed from an angle on a wooden desk.
+
+    The camera leans ``tilt_deg`` (random up to 20° when None) towards one edge, so that edge
+    appears shorter (keystone), plus a little hand-held jitter. Returns (photo, 3×3 homography
+    page -> photo).
+    """
     rng = np.random.default_rng(seed)
     h, w = image.shape[:2]
-    out_w, out_h = round(w * 1.15), round(h * 1.1)
+    tilt = rng.uniform(0, 20) if tilt_deg is None else tilt_deg
+    squeeze = 0.5 * (1 - math.cos(math.radians(tilt))) + 0.35 * math.sin(math.radians(tilt)) / 2
+    out_w, out_h = round(w * 1.2), round(h * 1.15)
     src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-    jitter = rng.uniform(-0.04, 0.04, (4, 2)) * [w, h]
-    base = np.float32([[0.08 * w, 0.05 * h], [1.07 * w, 0.04 * h], [1.05 * w, 1.05 * h], [0.1 * w, 1.06 * h]])
-    dst = (base + jitter).astype(np.float32)
+    x0, y0, x1, y1 = 0.1 * w, 0.07 * h, 1.1 * w, 1.07 * h
+    # the edge farthest from the camera appears shorter; which edge that is, is random
+    far = int(rng.integers(0, 4))  # 0 top, 1 right, 2 bottom, 3 left
+    dx, dy = squeeze * w, squeeze * h
+    quad = np.float32([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])  # tl, tr, br, bl: page upright
+    ends = {0: ((0, dx, 0), (1, -dx, 0)), 1: ((1, 0, dy), (2, 0, -dy)),
+            2: ((3, dx, 0), (2, -dx, 0)), 3: ((0, 0, dy), (3, 0, -dy))}[far]
+    for corner, ox, oy in ends:
+        quad[corner] += (ox, oy)
+    jitter = rng.uniform(-0.02, 0.02, (4, 2)) * [w, h]
+    dst = (quad + jitter).astype(np.float32)
     hmat = cv2.getPerspectiveTransform(src, dst)
-    desk = np.full((out_h, out_w, 3), (70, 55, 45), np.uint8)
-    warped = cv2.warpPerspective(image, hmat, (out_w, out_h), dst=desk, borderMode=cv2.BORDER_TRANSPARENT)
+    desk = _wood(out_h, out_w, rng)
+    warped = cv2.warpPerspective(image, hmat, (out_w, out_h), dst=desk,
+                                 borderMode=cv2.BORDER_TRANSPARENT)
     shade = np.linspace(0.85, 1.0, out_w, dtype=np.float32)[None, :, None]
     return np.clip(warped * shade, 0, 255).astype(np.uint8), hmat
+
+
+def _wood(h: int, w: int, rng: np.random.Generator) -> NDArray[np.uint8]:
+    """A textured desk: dark wood grain with noise."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    grain = np.sin(xx / 7.0 + 3.0 * np.sin(yy / 60.0)) * 14 + rng.normal(0, 8, (h, w))
+    base = np.array([82, 58, 40], np.float32)
+    return np.clip(base[None, None, :] + grain[..., None], 0, 255).astype(np.uint8)
 
 
 def encode(image: NDArray[np.uint8], fmt: str = "png", *, quality: int = 90, dpi: float | None = None) -> bytes:

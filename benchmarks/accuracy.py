@@ -4,8 +4,7 @@
 
 Every contract document type, each clean and degraded (quarter turns, skew, noise, blur, JPEG,
 200 dpi for A4 / 300 dpi for cards, a phone photo tilted up to 20° on a wooden desk, a lamp's
-shadow), each as a one-page
-dossier through the whole pipeline.
+shadow), each as a one-page dossier through the whole pipeline.
 Prints document-type accuracy, field exact-match rate, auto-accepted-but-wrong rate, the share
 of fields sent to review, and CER, overall and per degradation.
 """

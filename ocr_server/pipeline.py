@@ -232,8 +232,29 @@ def _card_sized(page: Page) -> bool:
 
 
 def _ask_engine(engine: OcrEngine, small: np.ndarray, ours: Orientation) -> Orientation:
+    """The engine's own orientation detection; if that is unsure too, read the page in each
+    quarter turn and keep the reading the engine is surest of."""
     theirs = engine.detect_orientation(small)
-    return theirs if theirs.confidence > ours.confidence else ours
+    best = theirs if theirs.confidence > ours.confidence else ours
+    if best.confidence >= ORIENTATION_TRUST:
+        return best
+    return _orientation_by_reading(engine, small)
+
+
+def _orientation_by_reading(engine: OcrEngine, small: np.ndarray) -> Orientation:
+    """The quarter turn whose text reads with the most confident words (rare and slow: only
+    for pages that neither geometry nor the engine's detector could settle)."""
+    scores = {}
+    for candidate in (0, 90, 180, 270):
+        turned, _ = rotate90(small, candidate)
+        h = turned.shape[0]
+        band = turned[h // 5: 4 * h // 5]  # the body of the page, not its margins
+        words = [w for line in engine.recognize(band, dpi=100).lines for w in line.words
+                 if len(w.text) > 1]
+        scores[candidate] = sum(w.confidence for w in words)
+    first, second = sorted(scores, key=scores.__getitem__, reverse=True)[:2]
+    margin = (scores[first] - scores[second]) / max(1e-6, scores[first])
+    return Orientation(first, round(min(1.0, margin), 3))
 
 
 def process_page(

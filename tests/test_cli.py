@@ -238,3 +238,28 @@ def test_uneven_lighting_is_flattened_for_ocr(tmp_path):
     assert proc.returncode == 0, proc.stderr
     result = json.loads((out / "dossier.json").read_text(encoding="utf-8"))
     assert character_error_rate(truth.text, result["pages"][0]["text"]) <= MAX_CER
+
+
+def test_orientation_falls_back_to_reading_the_page(monkeypatch):
+    """Short lines of x-height letters give geometry nothing to go on; with the engine's own
+    detector unsure as well, the page is read in each quarter turn."""
+    from PIL import Image, ImageDraw
+
+    from ocr_server.config import PipelineSettings
+    from ocr_server.engines.factory import create_engine
+    from ocr_server.pipeline import prepare_page
+    from ocr_server.types import Orientation, Page
+    from tests.synthetic import font
+
+    img = Image.new("RGB", (2480, 3508), (250, 250, 250))
+    draw = ImageDraw.Draw(img)
+    for i, words in enumerate(["ocean canvas", "saw seven ravens", "nemo waves over a cove",
+                               "max comes in an oven", "we can swim across"] * 4):
+        draw.text((300, 400 + i * 140), words, font=font("sans", 60), fill=(20, 20, 20))
+    engine = create_engine(PipelineSettings())
+    monkeypatch.setattr(engine, "detect_orientation", lambda image: Orientation(0, 0.0))
+    for turn in (90, 180):
+        image = rotate_quarter(np.asarray(img), turn)
+        page = Page(index=0, source="x", image=image, dpi=300.0,
+                    source_size=(image.shape[1], image.shape[0]))
+        assert prepare_page(page, engine).rotation_deg == turn

@@ -94,7 +94,10 @@ class TesseractEngine:
                 words = []
                 box = iterator.BoundingBox(line_level)
                 line_box = (int(box[0]), int(box[1]), int(box[2]), int(box[3])) if box else None
-            text = iterator.GetUTF8Text(word_level)
+            try:
+                text = iterator.GetUTF8Text(word_level)
+            except RuntimeError:  # tesserocr's way of saying the page holds no text
+                text = ""
             box = iterator.BoundingBox(word_level)
             if text and text.strip() and box:
                 words.append(Word(

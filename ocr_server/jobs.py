@@ -29,25 +29,32 @@ def enqueue_dossier(
 ) -> None:
     """One job per page, plus a finishing job that runs when all of them have ended."""
     queue = Queue(priority, connection=redis)
-    page_jobs = [
-        Queue.prepare_data(
-            "workers.tasks.process_page_job", args=(dossier_id, i),
-            job_id=page_job_id(dossier_id, i), timeout=page_timeout_s, retry=PAGE_RETRY,
-            result_ttl=600, failure_ttl=7 * 24 * 3600,
-        )
-        for i in range(page_count)
-    ]
+    page_jobs = [page_job_data(dossier_id, i, page_timeout_s) for i in range(page_count)]
     with redis.pipeline() as pipe:
         jobs = queue.enqueue_many(page_jobs, pipeline=pipe)
         pipe.execute()
     # RQ checks dependencies against Redis, so the page jobs must exist first. A page that
     # ends before this line is seen as finished and the finishing job is queued at once.
-    queue.enqueue_many([Queue.prepare_data(
-        "workers.tasks.finish_dossier_job", args=(dossier_id,),
-        job_id=finish_job_id(dossier_id), timeout=page_timeout_s, retry=PAGE_RETRY,
-        depends_on=Dependency(jobs=jobs, allow_failure=True, enqueue_at_front=True),
+    queue.enqueue_many([finish_job_data(dossier_id, page_timeout_s, depends_on=jobs)])
+
+
+def page_job_data(dossier_id: str, index: int, timeout_s: int):  # type: ignore[no-untyped-def]
+    return Queue.prepare_data(
+        "workers.tasks.process_page_job", args=(dossier_id, index),
+        job_id=page_job_id(dossier_id, index), timeout=timeout_s, retry=PAGE_RETRY,
         result_ttl=600, failure_ttl=7 * 24 * 3600,
-    )])
+    )
+
+
+def finish_job_data(dossier_id: str, timeout_s: int,  # type: ignore[no-untyped-def]
+                    depends_on: list[Job] | None = None):
+    return Queue.prepare_data(
+        "workers.tasks.finish_dossier_job", args=(dossier_id,),
+        job_id=finish_job_id(dossier_id), timeout=timeout_s, retry=PAGE_RETRY,
+        depends_on=Dependency(jobs=depends_on, allow_failure=True, enqueue_at_front=True)
+        if depends_on else None,
+        result_ttl=600, failure_ttl=7 * 24 * 3600,
+    )
 
 
 def enqueue_callback(redis: Redis, dossier_id: str, *, priority: str) -> None:

@@ -9,7 +9,8 @@ from rq.job import Job
 
 from ocr_server.config import PipelineSettings, ServerSettings
 from ocr_server.store.database import upgrade
-from workers.context import init_worker
+from workers.context import current, init_worker
+from workers.janitor import requeue_lost_jobs
 
 # A job whose worker vanished (SIGKILL, machine lost) stops heart-beating; after this many
 # seconds without a beat it counts as abandoned and is retried by any other worker.
@@ -31,6 +32,15 @@ class OcrWorker(Worker):
         if remaining is not None:
             interval = min(interval, max(1, int(remaining)))
         return int(interval) + ABANDONED_AFTER_S - JOB_MONITORING_INTERVAL_S
+
+    def run_maintenance_tasks(self) -> None:
+        super().run_maintenance_tasks()
+        ctx = current()
+        try:
+            requeue_lost_jobs(self.connection, ctx.db,
+                              page_timeout_s=ctx.server.page_job_timeout_s)
+        except Exception:  # noqa: BLE001 - maintenance must not stop the worker
+            self.log.exception("re-queueing lost jobs failed")
 
 
 def run_worker(queues: Sequence[str], *, burst: bool = False) -> bool:

@@ -220,7 +220,7 @@ def test_sigkilled_worker_page_is_rerun_and_dossier_completes(stack):
 
     def holding_a_page() -> bool:
         # RQ adds the job to the registry a moment before marking it started; a kill inside
-        # that window is a known RQ gap (see README), so wait until the page is really running.
+        # that window is recovered by the janitor (next test), this one kills a running page.
         return any(Job.fetch(j, connection=conn).get_status() == "started"
                    for j in registry.get_job_ids())
 
@@ -269,3 +269,24 @@ def test_status_names_scan_problems_with_messages(stack):
         "message_en": "Image is blurred, please rescan"}]
     result = stack.client.get(final["result_url"], headers=stack.headers()).json()
     assert result["pages"][0]["quality"]["ok"] is False
+
+
+def test_a_job_rq_lost_is_put_back_and_the_dossier_completes(stack, two_pages):
+    """RQ drops a job killed between leaving the queue and being marked started; the
+    workers' maintenance finds the unfinished dossier's job in no queue and re-queues it."""
+    from datetime import timedelta
+
+    from rq import Queue
+
+    from ocr_server.jobs import page_job_id
+    from ocr_server.store.models import Dossier
+
+    r = stack.client.post("/v1/dossiers", files=_files(two_pages[0]), headers=stack.headers())
+    dossier_id = r.json()["dossier_id"]
+    queue = Queue("counter", connection=Redis.from_url(stack.redis.url))
+    assert queue.remove(page_job_id(dossier_id, 0)) == 1  # lost: in no queue, still "queued"
+    with stack.db.session() as s:  # older than the janitor's patience
+        dossier = s.get(Dossier, dossier_id)
+        dossier.created_at -= timedelta(seconds=120)
+    stack.workers.start()
+    assert stack.wait(dossier_id, timeout_s=60)["status"] in COMPLETED

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from ocr_server import metrics
 from ocr_server.errors import InputError
@@ -88,7 +88,8 @@ def finish_dossier_job(dossier_id: str) -> str:
             return "gone"
         if dossier.status in ("done", "needs_review", "failed"):
             return dossier.status
-        pages = list(dossier.pages)
+        pages = list(s.scalars(select(Page).where(Page.dossier_id == dossier_id)
+                               .order_by(Page.index).options(undefer(Page.result))))
         failed = [p for p in pages if p.status == "failed"]
         unfinished = [p for p in pages if p.status != "done"]
         if failed or unfinished:

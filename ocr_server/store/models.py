@@ -46,7 +46,7 @@ class Dossier(Base):
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_detail: Mapped[str | None] = mapped_column(Text)
     pages_total: Mapped[int] = mapped_column(default=0)
-    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)  # loaded on use
     pdf_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -78,7 +78,7 @@ class Page(Base):
     status: Mapped[str] = mapped_column(String(16), default="queued")
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_detail: Mapped[str | None] = mapped_column(Text)
-    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
     pdf_key: Mapped[str | None] = mapped_column(String(64))
     timings_ms: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     quality: Mapped[dict[str, Any] | None] = mapped_column(JSON)

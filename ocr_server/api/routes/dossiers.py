@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Header, HTTPException, Response, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ocr_server.api.deps import Caller, CallerDep, StateDep, SubmitterDep
@@ -22,10 +22,15 @@ ERRORS = {code: {"model": ErrorBody} for code in (401, 403, 404, 409, 413, 415, 
 ProcedureCode = Literal[tuple(REQUIRED_DOCUMENTS)]  # type: ignore[valid-type]
 
 
-def _status(d: Dossier, pages_done: int) -> DossierStatus:
+def _status(d: Dossier, session: Session) -> DossierStatus:
+    """Status from the dossier row and its pages' status and quality columns only (a poll
+    must not load page results)."""
     base = f"/v1/dossiers/{d.id}"
-    problems = [PageQualityProblem(page=p.index, **problem)
-                for p in d.pages if p.quality for problem in p.quality.get("problems", [])]
+    pages = session.execute(select(Page.index, Page.status, Page.quality)
+                            .where(Page.dossier_id == d.id).order_by(Page.index)).all()
+    pages_done = sum(1 for _, status, _ in pages if status in ("done", "failed"))
+    problems = [PageQualityProblem(page=index, **problem) for index, _, quality in pages
+                if quality for problem in quality.get("problems", [])]
     return DossierStatus(
         quality_problems=problems,
         dossier_id=d.id, status=d.status, priority=d.priority,  # type: ignore[arg-type]
@@ -41,11 +46,6 @@ def _load(caller: Caller, dossier_id: str, session: Session) -> Dossier:
     if dossier is None or not caller.can_see(dossier):
         raise HTTPException(404, f"no dossier {dossier_id!r}")
     return dossier  # type: ignore[no-any-return]
-
-
-def _pages_done(session, dossier_id: str) -> int:  # type: ignore[no-untyped-def]
-    return int(session.scalar(select(func.count()).select_from(Page).where(
-        Page.dossier_id == dossier_id, Page.status.in_(("done", "failed")))) or 0)
 
 
 @router.post("", status_code=202, response_model=DossierStatus, responses=ERRORS)
@@ -70,13 +70,13 @@ def submit(
     )
     response.headers["Location"] = f"/v1/dossiers/{dossier.id}"
     with state.db.session() as s:
-        return _status(s.get(Dossier, dossier.id) or dossier, _pages_done(s, dossier.id))
+        return _status(s.get(Dossier, dossier.id) or dossier, s)
 
 
 @router.get("/{dossier_id}", response_model=DossierStatus, responses=ERRORS)
 def get_status(dossier_id: str, state: StateDep, caller: CallerDep) -> DossierStatus:
     with state.db.session() as s:
-        return _status(_load(caller, dossier_id, s), _pages_done(s, dossier_id))
+        return _status(_load(caller, dossier_id, s), s)
 
 
 @router.get("/{dossier_id}/result", responses=ERRORS)

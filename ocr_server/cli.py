@@ -70,9 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _create_key(args)
         if args.command == "db":
             from ocr_server.config import ServerSettings
-            from ocr_server.store.database import upgrade
+            from ocr_server.store.database import prepare_storage
 
-            upgrade(ServerSettings().db_url)
+            server = ServerSettings()
+            prepare_storage(server.data_dir, server.db_url)
             return 0
     except InputError as exc:
         print(f"ocr-server: error: {exc}", file=sys.stderr)
@@ -111,23 +112,21 @@ def _serve(args: argparse.Namespace) -> int:
 
     from ocr_server.api.app import create_app
     from ocr_server.config import ServerSettings
-    from ocr_server.store.database import upgrade
+    from ocr_server.store.database import prepare_storage
 
     server = ServerSettings()
-    server.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(server.db_url)
+    prepare_storage(server.data_dir, server.db_url)
     uvicorn.run(create_app(server), host=args.host, port=args.port, log_level="info")
     return 0
 
 
 def _create_key(args: argparse.Namespace) -> int:
     from ocr_server.config import ServerSettings
-    from ocr_server.store.database import Database, upgrade
+    from ocr_server.store.database import Database, prepare_storage
     from ocr_server.store.keys import create_key
 
     server = ServerSettings()
-    server.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(server.db_url)
+    prepare_storage(server.data_dir, server.db_url)
     db = Database(server.db_url)
     with db.session() as s:
         key = create_key(s, role=args.role, name=args.name)

@@ -8,7 +8,7 @@ from rq import Queue, Worker
 from rq.job import Job
 
 from ocr_server.config import PipelineSettings, ServerSettings
-from ocr_server.store.database import upgrade
+from ocr_server.store.database import prepare_storage
 from workers.context import current, init_worker
 from workers.janitor import requeue_lost_jobs
 
@@ -45,7 +45,7 @@ class OcrWorker(Worker):
 
 def run_worker(queues: Sequence[str], *, burst: bool = False) -> bool:
     server, pipeline = ServerSettings(), PipelineSettings()
-    upgrade(server.db_url)
+    prepare_storage(server.data_dir, server.db_url)
     ctx = init_worker(server, pipeline)
     worker = OcrWorker(
         [Queue(name, connection=ctx.redis) for name in queues],

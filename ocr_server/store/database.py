@@ -40,6 +40,13 @@ def upgrade(url: str) -> None:
     command.upgrade(cfg, "head")
 
 
+def prepare_storage(data_dir: Path, url: str) -> None:
+    """Create the data directory if needed and bring the schema up to date (every process that
+    uses the store calls this at start-up; both steps are idempotent)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(url)
+
+
 class Database:
     """Sessions for one database URL."""
 

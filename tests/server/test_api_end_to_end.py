@@ -290,3 +290,16 @@ def test_a_job_rq_lost_is_put_back_and_the_dossier_completes(stack, two_pages):
         dossier.created_at -= timedelta(seconds=120)
     stack.workers.start()
     assert stack.wait(dossier_id, timeout_s=60)["status"] in COMPLETED
+
+
+def test_commands_create_a_missing_data_dir(tmp_path):
+    import os
+
+    data = tmp_path / "not" / "yet"
+    env = dict(os.environ, OCR_SERVER_DATA_DIR=str(data))
+    for args in (["db", "upgrade"], ["keys", "create", "--role", "reviewer"]):
+        proc = subprocess.run([sys.executable, "-m", "ocr_server.cli", *args], env=env,
+                              capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+    assert (data / "ocr-server.db").exists()
+    assert proc.stdout.startswith("ocr_") and len(proc.stdout.strip()) > 30

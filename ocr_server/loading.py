@@ -155,15 +155,16 @@ def load_page(ref: PageRef, *, index: int, pdf_dpi: int) -> Page:
         UnreadableImageError: the pixels cannot be decoded (truncated or damaged file).
     """
     if ref.kind == "pdf":
-        img, dpi = _rasterize_pdf_page(ref, pdf_dpi), float(pdf_dpi)
+        img, dpi, known = _rasterize_pdf_page(ref, pdf_dpi), float(pdf_dpi), True
     else:
-        img, dpi = _decode_image_frame(ref)
+        img, (dpi, known) = _decode_image_frame(ref)
     rgb = np.asarray(img.convert("RGB"))
     h, w = rgb.shape[:2]
-    return Page(index=index, source=ref.source, image=rgb, dpi=dpi, source_size=(w, h))
+    return Page(index=index, source=ref.source, image=rgb, dpi=dpi, source_size=(w, h),
+                dpi_known=known)
 
 
-def _decode_image_frame(ref: PageRef) -> tuple[Image.Image, float]:
+def _decode_image_frame(ref: PageRef) -> tuple[Image.Image, tuple[float, bool]]:
     try:
         with Image.open(ref.path) as img, warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -178,20 +179,22 @@ def _decode_image_frame(ref: PageRef) -> tuple[Image.Image, float]:
         raise UnreadableImageError(f"{ref.source}: image data is damaged ({exc})") from exc
 
 
-def _plausible_dpi(dpi: object, size: tuple[int, int]) -> float:
+def _plausible_dpi(dpi: object, size: tuple[int, int]) -> tuple[float, bool]:
+    """(resolution, whether it is known): from the file, or an A4 page's proportions; else a
+    placeholder that the pipeline replaces once it has seen the print."""
     if isinstance(dpi, tuple) and dpi:
         try:
             value = float(dpi[0])  # TIFF gives IFDRational
         except (TypeError, ValueError, ZeroDivisionError):
             value = 0.0
         if _MIN_PLAUSIBLE_DPI <= value <= _MAX_PLAUSIBLE_DPI:
-            return value
+            return value, True
     long_side, short_side = max(size), min(size)
     if short_side and abs(long_side / short_side - 2**0.5) < 0.05:
         guess = long_side / _A4_LONG_SIDE_IN  # an A4 page without metadata
         if _MIN_PLAUSIBLE_DPI <= guess <= _MAX_PLAUSIBLE_DPI:
-            return guess
-    return _DEFAULT_DPI
+            return guess, True
+    return _DEFAULT_DPI, False
 
 
 def _rasterize_pdf_page(ref: PageRef, dpi: int) -> Image.Image:

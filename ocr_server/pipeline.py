@@ -40,7 +40,12 @@ from preprocessing.cards import find_cards
 from preprocessing.cleanup import UNEVEN_LEVELS, flatten_background, paper_unevenness
 from preprocessing.crop import find_content_box
 from preprocessing.deskew import estimate_skew
-from preprocessing.document import find_document, warp_document
+from preprocessing.document import (
+    dpi_of_format,
+    find_document,
+    format_from_print,
+    warp_document,
+)
 from preprocessing.geometry import crop, map_bbox, rotate, rotate90, scale
 from preprocessing.orientation import estimate_orientation_and_skew
 from preprocessing.quality import assess_quality
@@ -52,6 +57,8 @@ from templates.registry import default_registry
 # Below this confidence the geometric orientation estimate is checked with the engine's own.
 ORIENTATION_TRUST = 0.5
 MRZ_CHARSET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
+MIN_SHEET_DPI = 150
+LOW_DPI, LOW_DPI_TARGET = 150, 200
 # Smaller skews are left alone: resampling would cost more than it brings.
 MIN_SKEW_DEG = 0.1
 
@@ -116,8 +123,11 @@ def prepare_page(page: Page, engine: OcrEngine,
         if quad is not None:
             flat, forward, dpi = warp_document(page.image, quad._replace(
                 corners=quad.corners / factor))
-            page = replace(page.transformed(flat, forward), dpi=dpi)
+            page = replace(page.transformed(flat, forward), dpi=dpi, dpi_known=True)
             small, factor = downscale_for_analysis(to_gray(page.image))
+        elif not page.dpi_known:  # e.g. a phone photo filling the frame: size from its print
+            fmt = format_from_print(small)
+            page = replace(page, dpi=dpi_of_format(page.source_size, fmt), dpi_known=True)
     with _timed(stage_ms, "orientation"):
         ours, skew_deg = estimate_orientation_and_skew(small)
         orientation = ours
@@ -161,7 +171,7 @@ def _read_page(page: Page, gray: np.ndarray, engine: OcrEngine, settings: Pipeli
     with _timed(timings, "preprocess"):
         if paper_unevenness(gray[::8, ::8]) > UNEVEN_LEVELS:
             gray = flatten_background(gray)  # for the engine only; the PDF keeps the photo
-        ocr_factor = min(1.0, settings.ocr_max_dpi / page.dpi)
+        ocr_factor = ocr_scale(page.dpi, settings.ocr_max_dpi)
         ocr_image, ocr_forward = scale(gray, ocr_factor)
     with _timed(timings, "ocr"):
         text = engine.recognize(ocr_image, dpi=page.dpi * ocr_factor)
@@ -225,6 +235,16 @@ def _reread_mrz(engine: OcrEngine, image: np.ndarray, text: PageText) -> PageTex
     return replace(text, lines=tuple(lines))
 
 
+def ocr_scale(dpi: float, max_dpi: float) -> float:
+    """Factor for the engine's copy: down to ``max_dpi`` for fine scans; up (at most 2×, to
+    about 200 dpi) for coarse photos, whose small letters Tesseract reads better enlarged."""
+    if dpi > max_dpi:
+        return max_dpi / dpi
+    if dpi < LOW_DPI:
+        return min(2.0, LOW_DPI_TARGET / dpi)
+    return 1.0
+
+
 def _card_sized(page: Page) -> bool:
     """ID cards carry a QR code; looking for one on A4 pages would only cost time."""
     h, w = page.image.shape[:2]
@@ -280,7 +300,9 @@ def process_page(
         gray = to_gray(page.image)
         issues = assess_quality(gray, dpi=page.dpi, card=card)
         quality = Quality(ok=not issues, problems=[QualityProblem(**i._asdict()) for i in issues])
-        card_boxes = [] if card else [c.box for c in find_cards(gray, dpi=page.dpi)]
+        # cards are cut only from scans fine enough to read them (a photo's guessed dpi is not)
+        sheet = not card and page.dpi >= MIN_SHEET_DPI
+        card_boxes = [c.box for c in find_cards(gray, dpi=page.dpi)] if sheet else []
     if on_quality is not None:
         on_quality(quality)
     if card_boxes:

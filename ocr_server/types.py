@@ -25,6 +25,8 @@ class Page:
         to_source: 3×3 affine mapping homogeneous (x, y, 1) pixel coordinates of ``image`` to
             pixel coordinates of the page as uploaded.
         source_size: (width, height) of the page as uploaded.
+        dpi_known: False while ``dpi`` is a placeholder (an image without resolution
+            metadata and not shaped like A4).
     """
 
     index: int
@@ -33,6 +35,7 @@ class Page:
     dpi: float
     source_size: tuple[int, int]
     to_source: NDArray[np.float64] = field(default_factory=_identity)
+    dpi_known: bool = True
 
     def __post_init__(self) -> None:
         self.image.setflags(write=False)  # stages must return new arrays

@@ -112,6 +112,25 @@ def _format_of(corners: NDArray[np.float64], small: NDArray[np.uint8], factor: f
     return "id_card" if aspect > (_CARD_ASPECT + _A4_ASPECT) / 2 else "a4"
 
 
+def format_from_print(small: NDArray[np.uint8]) -> str:
+    """``id_card`` or ``a4`` for an image filled by one document of unknown resolution.
+
+    A card fills a landscape frame of about its 1.59 proportions with large print; anything
+    else (a close-up of part of a letter has large print too) is taken for a page.
+    """
+    h, w = small.shape
+    if not 1.45 <= w / max(1, h) <= 1.75:
+        return "a4"
+    corners = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float64)
+    return "id_card" if _relative_text_height(corners, small) > CARD_TEXT_SHARE else "a4"
+
+
+def dpi_of_format(size_px: tuple[int, int], fmt: str) -> float:
+    """The resolution at which an image of ``size_px`` = (w, h) shows a card or an A4 page."""
+    short_mm = CARD_MM[0] if fmt == "id_card" else A4_MM[0]
+    return min(size_px) / (short_mm / 25.4)
+
+
 def _relative_text_height(corners: NDArray[np.float64], small: NDArray[np.uint8]) -> float:
     from preprocessing.binarize import ink_mask
 

@@ -134,12 +134,23 @@ def _quantile(values: NDArray[np.generic], q: float) -> float:
 
 
 def edge_ink_share(ink: NDArray[np.bool_]) -> float:
-    """Ink density in the outermost 1 % strip of the page (text running off an edge).
+    """Print density in the outermost 1 % strip of the page (text running off an edge).
+
+    Long straight runs along a strip are a scanner's or copier's edge line, not print, and
+    are left out.
 
     Args:
         ink: H×W bool ink mask of the page (``ink_mask``).
     """
     h, w = ink.shape
     band = max(2, round(0.01 * min(h, w)))
-    strips = [ink[:band], ink[-band:], ink[:, :band], ink[:, -band:]]
-    return max(float(s.mean()) for s in strips)
+    run = max(12, round(0.025 * min(h, w)))  # longer than a word's letters run together
+    along = cv2.getStructuringElement(cv2.MORPH_RECT, (run, 1))
+    across = cv2.getStructuringElement(cv2.MORPH_RECT, (1, run))
+    shares = []
+    for strip, kernel in ((ink[:band], along), (ink[-band:], along),
+                          (ink[:, :band], across), (ink[:, -band:], across)):
+        strip8 = strip.astype(np.uint8)
+        lines = cv2.morphologyEx(strip8, cv2.MORPH_OPEN, kernel)
+        shares.append(float((strip8 & ~lines.astype(bool)).mean()))
+    return max(shares)

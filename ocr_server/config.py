@@ -50,6 +50,11 @@ class ServerSettings(BaseSettings):
         max_dossier_bytes: per dossier.
         callback_secret: HMAC-SHA256 key for signing callbacks.
         page_job_timeout_s: RQ timeout of one page job.
+        review_claim_s: how long opening a dossier in the review UI keeps it for that reviewer
+            (each save extends it).
+        session_secret: signs the review UI's session cookie; unset, a random one is kept in
+            the data dir (``session.key``), shared by the API processes on this host.
+        secure_cookies: send the session cookie over HTTPS only (set it behind TLS).
     """
 
     model_config = SettingsConfigDict(extra="ignore")
@@ -63,6 +68,9 @@ class ServerSettings(BaseSettings):
                                    validation_alias="OCR_SERVER_MAX_DOSSIER_BYTES")
     callback_secret: str = Field(default="change-me", validation_alias="OCR_SERVER_CALLBACK_SECRET")
     page_job_timeout_s: int = Field(default=300, validation_alias="OCR_SERVER_PAGE_JOB_TIMEOUT_S")
+    review_claim_s: int = Field(default=900, ge=10, validation_alias="OCR_SERVER_REVIEW_CLAIM_S")
+    session_secret: str | None = Field(default=None, validation_alias="OCR_SERVER_SESSION_SECRET")
+    secure_cookies: bool = Field(default=False, validation_alias="OCR_SERVER_SECURE_COOKIES")
 
     @property
     def db_url(self) -> str:

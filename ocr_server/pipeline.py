@@ -344,8 +344,7 @@ def finish_dossier(
         documents = analyze(pages, default_registry(),
                             ReviewPolicy(accept_confidence=accept_confidence))
     found = {d.type for d in documents}
-    doubtful = any(f.status in ("needs_review", "missing") and (f.value or f.problems)
-                   for d in documents for f in d.fields.values())
+    doubtful = any(f.pending for d in documents for f in d.fields.values())
     return DossierResult(
         dossier_id=dossier_id,
         procedure=procedure,

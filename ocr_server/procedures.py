@@ -11,12 +11,14 @@ from ocr_server.errors import UnknownProcedureError
 PROCEDURES_FILE = Path(__file__).resolve().parent.parent / "templates" / "procedures.yaml"
 
 
-def _load(path: Path) -> dict[str, tuple[str, ...]]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return {code: tuple(entry["requires"]) for code, entry in data.items()}
+def _load(path: Path) -> dict[str, dict]:  # type: ignore[type-arg]
+    return yaml.safe_load(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
-REQUIRED_DOCUMENTS: dict[str, tuple[str, ...]] = _load(PROCEDURES_FILE)
+_PROCEDURES = _load(PROCEDURES_FILE)
+REQUIRED_DOCUMENTS: dict[str, tuple[str, ...]] = {
+    code: tuple(entry["requires"]) for code, entry in _PROCEDURES.items()}
+PROCEDURE_NAMES: dict[str, str] = {code: entry["name"] for code, entry in _PROCEDURES.items()}
 
 
 def check_procedure(code: str | None) -> str | None:

@@ -56,7 +56,12 @@ class PageResult(_Model):
 
 
 class FieldResult(_Model):
-    """A field; ``raw`` (an extension of dossier/1) is the text as OCR read it."""
+    """A field; ``raw`` (an extension of dossier/1) is the text as OCR read it.
+
+    After review (extensions): ``status`` is ``corrected`` when a reviewer changed the value,
+    ``ocr_value`` keeps the value extraction gave, and ``reviewed_by``/``reviewed_at`` say who
+    accepted or corrected it, and when (UTC, ISO 8601).
+    """
 
     value: str | None
     confidence: float = Field(ge=0.0, le=1.0)
@@ -65,6 +70,21 @@ class FieldResult(_Model):
     bbox: BBox | None = None
     problems: list[str] = Field(default_factory=list)
     raw: str | None = None
+    ocr_value: str | None = None
+    reviewed_by: str | None = None
+    reviewed_at: str | None = None
+
+    @property
+    def pending(self) -> bool:
+        """Whether a person must look at it: doubtful, or required and not found."""
+        return self.status in ("needs_review", "missing") and bool(self.value or self.problems)
+
+
+class ReviewInfo(_Model):
+    """Who finished the review of a dossier, and when (UTC, ISO 8601)."""
+
+    by: str
+    finished_at: str
 
 
 class DocumentResult(_Model):
@@ -84,6 +104,7 @@ class DossierResult(_Model):
     documents: list[DocumentResult]
     missing_documents: list[str]
     timings_ms: dict[str, int]
+    review: ReviewInfo | None = None  # extension: set when a reviewer finished the dossier
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

@@ -3,6 +3,7 @@ and decide which values can be accepted without a person looking at them."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ocr_server.result import DocumentResult, FieldResult, PageResult
@@ -135,6 +136,20 @@ def _read_fields(spec: TemplateSpec, pages: list[PageResult]) -> dict[str, _Fiel
         for check in fspec.validators:
             f.problems += _validate(check, f.value, fields)
     return fields
+
+
+def check_field(spec: TemplateSpec, name: str, raw: str,
+                others: Mapping[str, str | None]) -> tuple[str | None, list[str]]:
+    """Normalize ``raw`` as field ``name`` and run its validators, given the document's other
+    values (used for a reviewer's correction)."""
+    value, problems = NORMALIZERS[spec.fields[name].kind](raw)
+    if value is None or problems:
+        return value, list(problems)
+    context = {k: _Field(v, v, 1.0, None, None) for k, v in others.items() if k != name}
+    found: list[str] = []
+    for check in spec.fields[name].validators:
+        found += _validate(check, value, context)
+    return value, found
 
 
 def _clean(fields: dict[str, _Field], name: str) -> str | None:

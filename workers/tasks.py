@@ -17,7 +17,8 @@ from ocr_server.errors import InputError
 from ocr_server.jobs import enqueue_callback
 from ocr_server.pipeline import PageOutcome, finish_dossier, process_page
 from ocr_server.result import PageResult, Quality
-from ocr_server.store.models import CallbackAttempt, Document, Dossier, Field, Page, utcnow
+from ocr_server.store.models import CallbackAttempt, Dossier, Page, utcnow
+from ocr_server.store.results import record_result
 from workers.context import current
 
 CALLBACK_TIMEOUT_S = 10.0
@@ -118,19 +119,9 @@ def finish_dossier_job(dossier_id: str) -> str:
         dossier = s.get(Dossier, dossier_id)
         if dossier is None:
             return "gone"
-        dossier.result = json.loads(result.to_json())
+        record_result(dossier, result)
         dossier.pdf_key = pdf_key
-        dossier.status = result.status
         dossier.finished_at = utcnow()
-        dossier.documents.clear()
-        for i, doc in enumerate(result.documents):
-            record = Document(index=i, type=doc.type, confidence=doc.confidence, pages=doc.pages)
-            record.fields = [
-                Field(name=name, value=f.value, confidence=f.confidence, status=f.status,
-                      page=f.page, bbox=list(f.bbox) if f.bbox else None, problems=f.problems)
-                for name, f in doc.fields.items()
-            ]
-            dossier.documents.append(record)
         _maybe_callback(ctx, dossier)
     metrics.record_dossier(ctx.redis, result.status)
     return result.status

@@ -8,6 +8,7 @@ from ocr_server.api.deps import AppState
 from ocr_server.api.errors import install_error_handlers
 from ocr_server.api.routes import dossiers, health
 from ocr_server.config import PipelineSettings, ServerSettings
+from ocr_server.review.routes import install_review
 from ocr_server.store.blobs import BlobStore
 from ocr_server.store.database import Database
 
@@ -32,4 +33,5 @@ def create_app(server: ServerSettings | None = None, pipeline: PipelineSettings 
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(dossiers.router)
+    install_review(app)
     return app

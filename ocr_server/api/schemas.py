@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel
@@ -37,3 +38,15 @@ class DossierStatus(BaseModel):
     status_url: str
     result_url: str
     pdf_url: str
+
+
+class ReviewEventOut(BaseModel):
+    """One entry of a dossier's review audit trail."""
+
+    at: datetime
+    reviewer_name: str
+    action: Literal["accept", "correct", "finish"]
+    document_index: int | None
+    field_name: str | None
+    old_value: str | None
+    new_value: str | None

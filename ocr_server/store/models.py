@@ -51,7 +51,12 @@ class Dossier(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column()
+    # review: who holds the dossier (opening it in the review UI claims it until the deadline)
+    claimed_by_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+    claim_expires_at: Mapped[datetime | None] = mapped_column()
+    reviewed_at: Mapped[datetime | None] = mapped_column()
 
+    claimed_by: Mapped[ApiKey | None] = relationship(foreign_keys=[claimed_by_key_id])
     pages: Mapped[list[Page]] = relationship(
         back_populates="dossier", cascade="all, delete-orphan", order_by="Page.index"
     )
@@ -123,8 +128,28 @@ class Field(Base):
     page: Mapped[int | None] = mapped_column()
     bbox: Mapped[list[Any] | None] = mapped_column(JSON)
     problems: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # a reviewer must look at it (needs_review, or a required field that was not found)
+    pending: Mapped[bool] = mapped_column(default=False)
 
     document: Mapped[Document] = relationship(back_populates="fields")
+
+
+class ReviewEvent(Base):
+    """The audit trail of review: a field accepted or corrected, or the dossier finished."""
+
+    __tablename__ = "review_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[str] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"),
+                                            index=True)
+    reviewer_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
+    reviewer_name: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    action: Mapped[str] = mapped_column(String(16))  # accept | correct | finish
+    document_index: Mapped[int | None] = mapped_column()
+    field_name: Mapped[str | None] = mapped_column(String(64))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
 
 
 class CallbackAttempt(Base):

@@ -10,9 +10,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ocr_server.api.deps import Caller, CallerDep, StateDep, SubmitterDep
-from ocr_server.api.schemas import DossierStatus, ErrorBody, PageQualityProblem, Progress
+from ocr_server.api.schemas import (
+    DossierStatus,
+    ErrorBody,
+    PageQualityProblem,
+    Progress,
+    ReviewEventOut,
+)
 from ocr_server.loading import render_page_png
 from ocr_server.procedures import REQUIRED_DOCUMENTS
+from ocr_server.review.service import events as review_events
 from ocr_server.store.models import Dossier, Page
 from ocr_server.submission import Upload, delete_dossier, submit_dossier
 
@@ -112,6 +119,17 @@ def get_page_image(dossier_id: str, n: int, state: StateDep, caller: CallerDep) 
     if ref.frames == 1 and ref.kind in ("jpeg", "png"):
         return FileResponse(ref.path, media_type=f"image/{ref.kind}")
     return Response(render_page_png(ref, pdf_dpi=state.pipeline.pdf_dpi), media_type="image/png")
+
+
+@router.get("/{dossier_id}/review-events", response_model=list[ReviewEventOut],
+            responses=ERRORS)
+def get_review_events(dossier_id: str, state: StateDep, caller: CallerDep) -> list[ReviewEventOut]:
+    """The review audit trail: each field accepted or corrected (old and new value, who,
+    when) and the finish, oldest first."""
+    with state.db.session() as s:
+        _load(caller, dossier_id, s)
+        return [ReviewEventOut.model_validate(e, from_attributes=True)
+                for e in review_events(s, dossier_id)]
 
 
 @router.delete("/{dossier_id}", status_code=204, responses=ERRORS)

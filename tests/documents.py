@@ -72,8 +72,11 @@ def _a4(title: str, rows: list[str], rng: random.Random, addressee: str) -> tupl
     return _render_rows(spec, dpi=300, size_mm=A4_MM, font_pt=12.0)
 
 
-def lltp(seed: int) -> SyntheticPage:
+def lltp(seed: int, **printed: str) -> SyntheticPage:
+    """The LLTP request form; ``printed`` replaces person values as printed (e.g. an
+    impossible ``date_of_birth="31/02/1990"``, whose truth is then None)."""
     rng, p = _person(seed)
+    p |= printed
     rows = [f"1. Họ và tên: {p['full_name']}", f"2. Giới tính: {p['sex']}",
             f"3. Ngày, tháng, năm sinh: {_date_text(p['date_of_birth'], rng)}",
             f"4. Nơi sinh: {p['place_of_birth']}", f"5. Quốc tịch: {p['nationality']}",
@@ -86,8 +89,16 @@ def lltp(seed: int) -> SyntheticPage:
                        f"Sở Tư pháp {p['place_of_birth']}")
     fields = {k: p[k] for k in ("full_name", "sex", "place_of_birth", "nationality", "residence",
                                 "id_number", "father_name", "mother_name", "purpose")}
-    fields |= {"date_of_birth": iso(p["date_of_birth"]), "id_issue_date": iso(p["id_issue_date"])}
+    fields |= {"date_of_birth": _iso_or_none(p["date_of_birth"]),
+               "id_issue_date": _iso_or_none(p["id_issue_date"])}
     return SyntheticPage(image, 300.0, lines, fields, "lltp_request_form")
+
+
+def _iso_or_none(dmy: str) -> str | None:
+    try:
+        return iso(dmy)
+    except ValueError:
+        return None
 
 
 def ct01(seed: int) -> SyntheticPage:

@@ -38,6 +38,7 @@ from ocr_server.review.service import (
 from ocr_server.review.views import (
     PRIORITY_TEXT,
     STATUS_TEXT,
+    document_titles,
     document_views,
     page_sizes,
     procedure_choices,
@@ -115,7 +116,7 @@ def dossier_page(request: Request, dossier_id: str, state: StateDep,
             docs = document_views(dossier)
             context = {"dossier": dossier, "documents": docs, "sizes": page_sizes(dossier),
                            "waiting": pending_count(s, dossier_id),
-                           "missing": (dossier.result or {}).get("missing_documents", []),
+                           "missing": document_titles((dossier.result or {}).get("missing_documents", [])),
                            "procedures": procedure_choices(), "priorities": PRIORITY_TEXT}
     except ReviewError as exc:
         return _error_page(request, exc.http_status, str(exc))

@@ -72,6 +72,11 @@ def document_views(dossier: Dossier) -> list[DocumentView]:
     return views
 
 
+def document_titles(types: list[str]) -> list[str]:
+    specs = default_registry().specs
+    return [specs[t].title if t in specs else t for t in types]
+
+
 def page_sizes(dossier: Dossier) -> list[dict[str, Any]]:
     """Each page's size as uploaded, for placing field boxes on the preview."""
     return [{"index": p["index"], "width": p["width"], "height": p["height"]}

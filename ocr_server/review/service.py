@@ -32,6 +32,11 @@ class NotReviewableError(ReviewError):
     code: ClassVar[str] = "not_reviewable"
 
 
+class UnknownDossierError(ReviewError):
+    code: ClassVar[str] = "not_found"
+    http_status: ClassVar[int] = 404
+
+
 class ClaimedByOtherError(ReviewError):
     """Someone else holds the dossier."""
 
@@ -125,7 +130,7 @@ def claim(session: Session, dossier_id: str, reviewer: Reviewer, *, ttl_s: int,
     now = now or utcnow()
     dossier = session.get(Dossier, dossier_id)
     if dossier is None:
-        raise NotReviewableError(f"không có hồ sơ {dossier_id}")
+        raise UnknownDossierError(f"không có hồ sơ {dossier_id}")
     if dossier.status != "needs_review":
         raise NotReviewableError(
             f"hồ sơ {dossier_id} không chờ kiểm tra (trạng thái {dossier.status})")

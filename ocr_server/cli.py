@@ -30,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="directory for dossier.json and dossier.pdf")
     proc.add_argument("--procedure", choices=sorted(REQUIRED_DOCUMENTS), default=None,
                       help="procedure code, to list missing documents")
+    proc.add_argument("--pdfa", action="store_true",
+                      help="write dossier.pdf as PDF/A-2b (archival)")
     proc.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
                       help="pages processed in parallel (default: CPU count)")
     serve = sub.add_parser("serve", help="run the HTTP API (uvicorn)")
@@ -101,7 +103,7 @@ def _process(args: argparse.Namespace) -> int:
     files = [InputFile(path=p, name=p.name) for p in args.files]
     result = process_dossier(
         files, out_dir=args.out, dossier_id=uuid.uuid4().hex, procedure=args.procedure,
-        settings=PipelineSettings(), jobs=args.jobs,
+        settings=PipelineSettings(), jobs=args.jobs, pdfa=args.pdfa,
     )
     print(f"{args.out / 'dossier.json'}: {len(result.pages)} page(s), status {result.status}")
     return 0

@@ -330,6 +330,7 @@ def finish_dossier(
     procedure: str | None,
     pdf_target: Path,
     accept_confidence: float = ReviewPolicy.accept_confidence,
+    pdfa: bool = False,
 ) -> DossierResult:
     """Classify and group pages into documents, read and check their fields, check the
     dossier's completeness, and write the dossier PDF."""
@@ -338,7 +339,8 @@ def finish_dossier(
         for stage, ms in outcome.timings_ms.items():
             timings[stage] += ms
     with _timed(timings, "pdf"):
-        pdf.assemble((o.pdf_path for o in outcomes), pdf_target)
+        pdf.assemble((o.pdf_path for o in outcomes), pdf_target,
+                     pdfa=pdfa, title=f"Hồ sơ {dossier_id}")
     pages = [o.result for o in outcomes]
     with _timed(timings, "extract"):
         documents = analyze(pages, default_registry(),
@@ -364,8 +366,10 @@ def process_dossier(
     procedure: str | None,
     settings: PipelineSettings,
     jobs: int = 1,
+    pdfa: bool = False,
 ) -> DossierResult:
-    """Process all pages (in ``jobs`` processes) and write ``dossier.json`` and ``dossier.pdf``.
+    """Process all pages (in ``jobs`` processes) and write ``dossier.json`` and ``dossier.pdf``
+    (PDF/A-2b when ``pdfa``).
 
     Nothing appears in ``out_dir`` unless everything succeeded.
 
@@ -384,7 +388,7 @@ def process_dossier(
         result_dir = staging / "result"
         result_dir.mkdir()
         result = finish_dossier(outcomes, dossier_id=dossier_id, procedure=procedure,
-                                pdf_target=result_dir / "dossier.pdf",
+                                pdf_target=result_dir / "dossier.pdf", pdfa=pdfa,
                                 accept_confidence=settings.accept_confidence)
         (result_dir / "dossier.json").write_text(result.to_json() + "\n", encoding="utf-8")
         _publish(result_dir, out_dir)

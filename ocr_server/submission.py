@@ -55,6 +55,8 @@ def submit_dossier(
     redis: Redis,
     server: ServerSettings,
     pipeline: PipelineSettings,
+    pdf_format: str = "pdf",
+    batch: str | None = None,
 ) -> tuple[Dossier, bool]:
     """Store and enqueue a dossier; returns (dossier, created). A repeated idempotency key
     returns the first dossier without storing anything.
@@ -81,7 +83,7 @@ def submit_dossier(
         dossier = _insert(db, Dossier(
             id=dossier_id, owner_key_id=owner_key_id, idempotency_key=idempotency_key,
             procedure=procedure, priority=priority, callback_url=callback_url,
-            status="queued", pages_total=len(refs),
+            status="queued", pages_total=len(refs), pdf_format=pdf_format, batch=batch,
             pages=[Page(index=i, file_name=ref.name, blob_key=blob_of[ref.path], kind=ref.kind,
                         frame=ref.frame, frames=ref.frames) for i, ref in enumerate(refs)],
         ))

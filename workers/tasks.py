@@ -38,6 +38,7 @@ def process_page_job(dossier_id: str, index: int) -> str:
             dossier.status = "processing"
         ref = page.ref(ctx.blobs.path(page.blob_key))
         page.status = "processing"
+        page.attempts += 1
     with tempfile.TemporaryDirectory(prefix="ocr-page-") as tmp:
         def record_quality(quality: Quality) -> None:
             with ctx.db.session() as s:
@@ -108,11 +109,11 @@ def finish_dossier_job(dossier_id: str) -> str:
                         dict(p.timings_ms or {}))
             for p in pages
         ]
-        procedure = dossier.procedure
+        procedure, pdfa = dossier.procedure, dossier.pdf_format == "pdfa-2b"
     with tempfile.TemporaryDirectory(prefix="ocr-finish-") as tmp:
         target = Path(tmp) / "dossier.pdf"
         result = finish_dossier(outcomes, dossier_id=dossier_id, procedure=procedure,
-                                pdf_target=target,
+                                pdf_target=target, pdfa=pdfa,
                                 accept_confidence=ctx.pipeline.accept_confidence)
         pdf_key = ctx.blobs.put_file(target)
     with ctx.db.session() as s:

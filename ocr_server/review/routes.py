@@ -114,10 +114,11 @@ def dossier_page(request: Request, dossier_id: str, state: StateDep,
         with state.db.session() as s:
             dossier = claim(s, dossier_id, reviewer, ttl_s=state.server.review_claim_s)
             docs = document_views(dossier)
+            missing = (dossier.result or {}).get("missing_documents", [])
             context = {"dossier": dossier, "documents": docs, "sizes": page_sizes(dossier),
-                           "waiting": pending_count(s, dossier_id),
-                           "missing": document_titles((dossier.result or {}).get("missing_documents", [])),
-                           "procedures": procedure_choices(), "priorities": PRIORITY_TEXT}
+                       "waiting": pending_count(s, dossier_id),
+                       "missing": document_titles(missing),
+                       "procedures": procedure_choices(), "priorities": PRIORITY_TEXT}
     except ReviewError as exc:
         return _error_page(request, exc.http_status, str(exc))
     return _render(request, "dossier.html", reviewer=reviewer, **context)

@@ -51,6 +51,8 @@ class Dossier(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column()
+    batch: Mapped[str | None] = mapped_column(String(200), index=True)  # archive batch name
+    pdf_format: Mapped[str] = mapped_column(String(16), default="pdf")  # pdf | pdfa-2b
     # review: who holds the dossier (opening it in the review UI claims it until the deadline)
     claimed_by_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
     claim_expires_at: Mapped[datetime | None] = mapped_column()
@@ -88,6 +90,7 @@ class Page(Base):
     timings_ms: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     quality: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     finished_at: Mapped[datetime | None] = mapped_column()
+    attempts: Mapped[int] = mapped_column(default=0)  # times a worker started this page
 
     dossier: Mapped[Dossier] = relationship(back_populates="pages")
 

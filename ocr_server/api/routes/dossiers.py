@@ -64,6 +64,8 @@ def submit(
     procedure: Annotated[ProcedureCode | None, Form()] = None,
     priority: Annotated[Literal["counter", "bulk"], Form()] = "counter",
     callback_url: Annotated[str | None, Form(pattern=r"^https?://", max_length=2000)] = None,
+    pdf_format: Annotated[Literal["pdf", "pdfa-2b"], Form(
+        description="`pdfa-2b` for an archival PDF/A-2b")] = "pdf",
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> DossierStatus:
     """Store the files and queue the dossier; answers as soon as the files are stored."""
@@ -73,7 +75,7 @@ def submit(
         uploads, owner_key_id=caller.key_id, procedure=procedure, priority=priority,
         callback_url=callback_url, idempotency_key=idempotency_key, db=state.db,
         blobs=state.blobs, redis=state.redis, server=state.server,  # type: ignore[arg-type]
-        pipeline=state.pipeline,
+        pipeline=state.pipeline, pdf_format=pdf_format,
     )
     response.headers["Location"] = f"/v1/dossiers/{dossier.id}"
     with state.db.session() as s:

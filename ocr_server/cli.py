@@ -46,6 +46,23 @@ def build_parser() -> argparse.ArgumentParser:
     create = keys_sub.add_parser("create", help="create a key and print it (shown only once)")
     create.add_argument("--role", required=True, choices=["counter", "reviewer", "admin"])
     create.add_argument("--name", default="")
+    archive = sub.add_parser("archive", help="bulk digitization of scanned archives")
+    archive_sub = archive.add_subparsers(dest="archive_command", required=True)
+    asub = archive_sub.add_parser(
+        "submit", help="submit folders of scans on the bulk queue and follow them; "
+                       "run it again to resume (what was submitted is skipped)")
+    asub.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                      help="files or folders (walked recursively)")
+    asub.add_argument("--batch", required=True, metavar="NAME", help="batch name (for report)")
+    asub.add_argument("--dossier-per-folder", action="store_true",
+                      help="one dossier per folder instead of one per file")
+    asub.add_argument("--procedure", choices=sorted(REQUIRED_DOCUMENTS), default=None)
+    asub.add_argument("--pdfa", action="store_true", help="PDF/A-2b output")
+    asub.add_argument("--no-wait", action="store_true", help="submit, then exit")
+    areport = archive_sub.add_parser("report", help="CSV and HTML report of a batch")
+    areport.add_argument("batch", metavar="NAME")
+    areport.add_argument("--out", type=Path, default=Path("."), metavar="DIR",
+                         help="where NAME.csv and NAME.html go (default: here)")
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True, parser_class=_Parser)
     db_sub.add_parser("upgrade", help="apply migrations")
@@ -70,6 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "keys":
             return _create_key(args)
+        if args.command == "archive":
+            from ocr_server.archive_cli import run_archive
+
+            return run_archive(args)
         if args.command == "db":
             from ocr_server.config import ServerSettings
             from ocr_server.store.database import prepare_storage

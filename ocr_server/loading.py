@@ -14,6 +14,7 @@ from typing import Literal
 
 import numpy as np
 import pikepdf
+from numpy.typing import NDArray
 from pdf2image import convert_from_path
 from pdf2image.exceptions import PDFPageCountError, PDFSyntaxError
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -155,16 +156,20 @@ def load_page(ref: PageRef, *, index: int, pdf_dpi: int) -> Page:
         UnreadableImageError: the pixels cannot be decoded (truncated or damaged file).
     """
     if ref.kind == "pdf":
-        img, dpi, known = _rasterize_pdf_page(ref, pdf_dpi), float(pdf_dpi), True
+        rgb, dpi, known = _rgb(_rasterize_pdf_page(ref, pdf_dpi)), float(pdf_dpi), True
     else:
-        img, (dpi, known) = _decode_image_frame(ref)
-    rgb = np.asarray(img.convert("RGB"))
+        rgb, (dpi, known) = _decode_image_frame(ref)
     h, w = rgb.shape[:2]
     return Page(index=index, source=ref.source, image=rgb, dpi=dpi, source_size=(w, h),
                 dpi_known=known)
 
 
-def _decode_image_frame(ref: PageRef) -> tuple[Image.Image, tuple[float, bool]]:
+def _rgb(img: Image.Image) -> NDArray[np.uint8]:
+    """A new H×W×3 array (converting only when the image is not RGB already)."""
+    return np.asarray(img if img.mode == "RGB" else img.convert("RGB"))
+
+
+def _decode_image_frame(ref: PageRef) -> tuple[NDArray[np.uint8], tuple[float, bool]]:
     try:
         with Image.open(ref.path) as img, warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -174,9 +179,14 @@ def _decode_image_frame(ref: PageRef) -> tuple[Image.Image, tuple[float, bool]]:
             dpi = _plausible_dpi(img.info.get("dpi") or first_dpi, img.size)
             if img.mode in ("I;16", "I;16B", "I;16L", "I"):
                 img = img.point(lambda v: v / 256).convert("L")
-            return ImageOps.exif_transpose(img), dpi
+            if img.getexif().get(_EXIF_ORIENTATION, 1) != 1:
+                img = ImageOps.exif_transpose(img)
+            return _rgb(img), dpi  # an array of its own: the image is closed on return
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise UnreadableImageError(f"{ref.source}: image data is damaged ({exc})") from exc
+
+
+_EXIF_ORIENTATION = 0x0112
 
 
 def _plausible_dpi(dpi: object, size: tuple[int, int]) -> tuple[float, bool]:

@@ -62,7 +62,7 @@ LOW_DPI, LOW_DPI_TARGET = 150, 200
 # Smaller skews are left alone: resampling would cost more than it brings.
 MIN_SKEW_DEG = 0.1
 
-STAGES = ("preprocess", "ocr", "extract", "pdf")
+STAGES = ("decode", "preprocess", "ocr", "extract", "pdf")
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +171,8 @@ def _read_page(page: Page, gray: np.ndarray, engine: OcrEngine, settings: Pipeli
     with _timed(timings, "preprocess"):
         if paper_unevenness(gray[::8, ::8]) > UNEVEN_LEVELS:
             gray = flatten_background(gray)  # for the engine only; the PDF keeps the photo
-        ocr_factor = ocr_scale(page.dpi, settings.ocr_max_dpi)
+        ocr_factor = ocr_scale(page.dpi, settings.card_ocr_max_dpi if card
+                               else settings.ocr_max_dpi)
         ocr_image, ocr_forward = scale(gray, ocr_factor)
     with _timed(timings, "ocr"):
         text = engine.recognize(ocr_image, dpi=page.dpi * ocr_factor)
@@ -292,8 +293,9 @@ def process_page(
     counter can ask for a rescan while the citizen is still there.
     """
     timings: dict[str, float] = {}
-    with _timed(timings, "preprocess"):
+    with _timed(timings, "decode"):
         page = load_page(ref, index=index, pdf_dpi=settings.pdf_dpi)
+    with _timed(timings, "preprocess"):
         prepared = prepare_page(page, engine)
         page = prepared.page
         card = _card_sized(page)
@@ -337,7 +339,7 @@ def finish_dossier(
     timings = dict.fromkeys(STAGES, 0.0)
     for outcome in outcomes:
         for stage, ms in outcome.timings_ms.items():
-            timings[stage] += ms
+            timings[stage] = timings.get(stage, 0.0) + ms
     with _timed(timings, "pdf"):
         pdf.assemble((o.pdf_path for o in outcomes), pdf_target,
                      pdfa=pdfa, title=f"Hồ sơ {dossier_id}")

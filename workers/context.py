@@ -5,6 +5,7 @@ Forked job processes inherit it, so the OCR engine is loaded once per worker, no
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from redis import Redis
@@ -27,6 +28,7 @@ class WorkerContext:
 
 
 _context: WorkerContext | None = None
+_fork_hook_registered = False
 
 
 def init_worker(server: ServerSettings, pipeline: PipelineSettings) -> WorkerContext:
@@ -39,7 +41,19 @@ def init_worker(server: ServerSettings, pipeline: PipelineSettings) -> WorkerCon
         redis=Redis.from_url(server.redis_url),
         engine=create_engine(pipeline),
     )
+    global _fork_hook_registered  # noqa: PLW0603
+    if not _fork_hook_registered:
+        os.register_at_fork(after_in_child=_fresh_connections_in_child)
+        _fork_hook_registered = True
     return _context
+
+
+def _fresh_connections_in_child() -> None:
+    """A work horse must not use its parent's pooled database connections (the parent runs
+    finishing jobs and maintenance on them): it opens its own. Redis connections are per
+    process already (redis-py checks the pid)."""
+    if _context is not None:
+        _context.db.engine.dispose(close=False)
 
 
 def current() -> WorkerContext:

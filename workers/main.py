@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from rq import Queue, Worker
 from rq.job import Job
+from rq.worker import WorkerStatus
 
 from ocr_server.config import PipelineSettings, ServerSettings
 from ocr_server.store.database import prepare_storage
@@ -20,6 +21,10 @@ MAINTENANCE_INTERVAL_S = 10
 WORKER_TTL_S = 25  # an idle worker wakes every WORKER_TTL_S - 15 s, so maintenance runs
 
 
+IN_PROCESS_JOBS = frozenset({"workers.tasks.finish_dossier_job",
+                             "workers.tasks.deliver_callback_job"})
+
+
 class OcrWorker(Worker):
     """RQ's forking worker, with heartbeats short enough to re-run a killed worker's page fast.
 
@@ -32,6 +37,17 @@ class OcrWorker(Worker):
         if remaining is not None:
             interval = min(interval, max(1, int(remaining)))
         return int(interval) + ABANDONED_AFTER_S - JOB_MONITORING_INTERVAL_S
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        """Finishing and callback jobs run in this process: they are short, trusted Python
+        (no OCR engine), and a fork per job costs about 0.1 s. Page jobs fork as usual, so a
+        page that crashes the engine takes down only its work horse."""
+        if job.func_name in IN_PROCESS_JOBS:
+            execution = self.prepare_execution(job)
+            self.perform_job(job, queue, execution)
+            self.set_state(WorkerStatus.IDLE)
+            return
+        super().execute_job(job, queue)
 
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()

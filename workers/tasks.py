@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import tempfile
+import time
 from pathlib import Path
 
 import httpx
@@ -53,7 +54,9 @@ def process_page_job(dossier_id: str, index: int) -> str:
             _record_page(ctx, dossier_id, index, status="failed", error=(exc.code, str(exc)))
             metrics.record_page(ctx.redis, {}, ok=False)
             return "failed"
+        started = time.perf_counter()
         pdf_key = ctx.blobs.put_file(outcome.pdf_path)
+        outcome.timings_ms["store"] = (time.perf_counter() - started) * 1000
     _record_page(ctx, dossier_id, index, status="done", outcome=outcome, pdf_key=pdf_key)
     metrics.record_page(ctx.redis, outcome.timings_ms, ok=True)
     return "done"

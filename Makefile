@@ -32,7 +32,8 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test,hybrid]'
+	$(BIN)/python -m pip install -q --no-deps 'rapidocr-onnxruntime==1.4.4'  # detector model file only
 	touch $(STAMP)
 
 # Regenerate the bundled sample dossier from the test generator (committed; not part of set-up).

@@ -59,8 +59,10 @@ def degrade(kind: str, page, seed: int):  # type: ignore[no-untyped-def]
     return encode(img, "jpeg", quality=quality, dpi=dpi)
 
 
-def run_one(args: tuple[int, str, str]) -> dict:  # type: ignore[type-arg]
-    seed, doc_type, kind = args
+def run_one(args: tuple) -> dict:  # type: ignore[type-arg]
+    """(seed, doc type, degradation[, engine]) -> one document's outcome."""
+    seed, doc_type, kind = args[:3]
+    settings = PipelineSettings(**({"engine": args[3]} if len(args) > 3 else {}))
     page = render_document(doc_type, seed)
     data = degrade(kind, page, seed)
     with tempfile.TemporaryDirectory() as tmp:
@@ -68,14 +70,17 @@ def run_one(args: tuple[int, str, str]) -> dict:  # type: ignore[type-arg]
         path.write_bytes(data)
         result = process_dossier([InputFile(path, "scan.jpg")], out_dir=Path(tmp) / "out",
                                  dossier_id=str(seed), procedure=None,
-                                 settings=PipelineSettings(), jobs=1)
+                                 settings=settings, jobs=1)
     doc = result.documents[0]
     fields = []
     for name, truth in page.fields.items():
         got = doc.fields.get(name)
         fields.append((name, truth, got.value if got else None, got.status if got else "missing"))
     return {"type": doc_type, "kind": kind, "predicted": doc.type, "fields": fields,
-            "cer": character_error_rate(page.text, result.pages[0].text)}
+            "cer": character_error_rate(page.text, result.pages[0].text),
+            "truth": page.text, "text": result.pages[0].text,
+            "ocr_ms": result.timings_ms.get("ocr", 0),
+            "total_ms": sum(result.timings_ms.values())}
 
 
 def summarize(rows: list[dict]) -> dict[str, float]:  # type: ignore[type-arg]

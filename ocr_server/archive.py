@@ -111,6 +111,7 @@ def deferred_interrupt() -> Iterator[Callable[[], bool]]:
 
 
 def submit_batch(planned: list[PlannedDossier], *, batch: str, pdfa: bool, procedure: str | None,
+                 engine: str | None = None,
                  db, blobs, redis, server, pipeline,  # type: ignore[no-untyped-def]
                  on_progress: Callable[[int, int], None] | None = None,
                  ) -> SubmitReport:
@@ -141,7 +142,7 @@ def submit_batch(planned: list[PlannedDossier], *, batch: str, pdfa: bool, proce
                                        priority="bulk", callback_url=None, idempotency_key=key,
                                        db=db, blobs=blobs, redis=redis, server=server,
                                        pipeline=pipeline, batch=batch,
-                                       pdf_format="pdfa-2b" if pdfa else "pdf")
+                                       pdf_format="pdfa-2b" if pdfa else "pdf", engine=engine)
                     report.submitted += 1
                 except InputError as exc:
                     _record_rejected(db, owner, key, batch, item, exc)

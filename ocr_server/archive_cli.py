@@ -43,6 +43,9 @@ def run_archive(args: argparse.Namespace) -> int:
         print(f"wrote {csv_path} and {html_path}")
         return 0
 
+    from ocr_server.submission import check_engine
+
+    check_engine(args.engine, PipelineSettings())
     redis = Redis.from_url(server.redis_url)
 
     def shown(done: int, total: int) -> None:
@@ -51,7 +54,8 @@ def run_archive(args: argparse.Namespace) -> int:
             print(f"\rsubmitting {done}/{total}", end=end, file=sys.stderr, flush=True)
 
     result = archive.submit_batch(
-        planned, batch=args.batch, pdfa=args.pdfa, procedure=args.procedure, db=db,
+        planned, batch=args.batch, pdfa=args.pdfa, procedure=args.procedure,
+        engine=args.engine, db=db,
         blobs=BlobStore(server.blob_dir), redis=redis, server=server,
         pipeline=PipelineSettings(), on_progress=shown)
     print(f"batch {args.batch}: {result.submitted} submitted, {result.skipped} already there, "

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ocr_server.config import PipelineSettings
+from ocr_server.engines.factory import ENGINE_NAMES
 from ocr_server.errors import InputError, OcrServerError
 from ocr_server.pipeline import InputFile, process_dossier
 from ocr_server.procedures import REQUIRED_DOCUMENTS
@@ -30,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="directory for dossier.json and dossier.pdf")
     proc.add_argument("--procedure", choices=sorted(REQUIRED_DOCUMENTS), default=None,
                       help="procedure code, to list missing documents")
+    proc.add_argument("--engine", choices=ENGINE_NAMES, default=None,
+                      help="OCR engine (default: OCR_SERVER_ENGINE, else tesseract)")
     proc.add_argument("--pdfa", action="store_true",
                       help="write dossier.pdf as PDF/A-2b (archival)")
     proc.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
@@ -58,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="one dossier per folder instead of one per file")
     asub.add_argument("--procedure", choices=sorted(REQUIRED_DOCUMENTS), default=None)
     asub.add_argument("--pdfa", action="store_true", help="PDF/A-2b output")
+    asub.add_argument("--engine", choices=ENGINE_NAMES, default=None, help="OCR engine")
     asub.add_argument("--no-wait", action="store_true", help="submit, then exit")
     areport = archive_sub.add_parser("report", help="CSV and HTML report of a batch")
     areport.add_argument("batch", metavar="NAME")
@@ -124,7 +128,8 @@ def _process(args: argparse.Namespace) -> int:
     files = [InputFile(path=p, name=p.name) for p in args.files]
     result = process_dossier(
         files, out_dir=args.out, dossier_id=uuid.uuid4().hex, procedure=args.procedure,
-        settings=PipelineSettings(), jobs=args.jobs, pdfa=args.pdfa,
+        settings=PipelineSettings(**({"engine": args.engine} if args.engine else {})),
+        jobs=args.jobs, pdfa=args.pdfa,
     )
     print(f"{args.out / 'dossier.json'}: {len(result.pages)} page(s), status {result.status}")
     return 0

@@ -18,7 +18,11 @@ class PipelineSettings(BaseSettings):
         ocr_max_dpi: A4 pages scanned above this resolution are downscaled for OCR only (12-pt
             print reads as well at 240 dpi as at 300, in 25% less engine time).
         card_ocr_max_dpi: the same for ID cards, whose print is smaller.
-        engine: OCR engine name.
+        engine: OCR engine name: ``tesseract`` (default), ``hybrid`` or ``paddle``.
+        det_model: the hybrid engine's DB text detector (ONNX); unset, the one shipped in the
+            rapidocr-onnxruntime wheel.
+        paddle_model_dir: where the paddle engine finds the official PP-OCRv5 model folders
+            (``PP-OCRv5_server_det``, ``latin_PP-OCRv5_mobile_rec``, ...).
         languages: Tesseract language codes.
         tessdata_dir: where the Tesseract models live.
         pdf_jpeg_quality: JPEG quality of page images in the searchable PDF.
@@ -31,6 +35,8 @@ class PipelineSettings(BaseSettings):
     ocr_max_dpi: int = Field(default=240, ge=100)
     card_ocr_max_dpi: int = Field(default=300, ge=100)
     engine: str = "tesseract"
+    det_model: Path | None = None
+    paddle_model_dir: Path = Path("/opt/ocr-server/paddle-models")
     languages: tuple[str, ...] = ("vie",)
     tessdata_dir: Path = Path("/usr/share/tesseract-ocr/5/tessdata")
     pdf_jpeg_quality: int = Field(default=80, ge=10, le=100)

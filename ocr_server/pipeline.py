@@ -192,7 +192,12 @@ def _read_page(page: Page, gray: np.ndarray, engine: OcrEngine, settings: Pipeli
         )
         for line in text.lines
     ]
-    return _Reading(lines, [(text.text_layer_pdf, None)], codes, page.image, [])
+    if text.text_layers:  # line by line: boxes in the engine's copy -> the page image
+        layers = [(layer, tuple(int(round(v / ocr_factor)) for v in box))
+                  for layer, box in text.text_layers]
+    else:
+        layers = [(text.text_layer_pdf, None)]
+    return _Reading(lines, layers, codes, page.image, [])  # type: ignore[arg-type]
 
 
 def _read_card_sheet(sheet: Page, boxes: list[tuple[int, int, int, int]], engine: OcrEngine,
@@ -213,10 +218,22 @@ def _read_card_sheet(sheet: Page, boxes: list[tuple[int, int, int, int]], engine
         image[y0:y1, x0:x1] = cv2.resize(card.image, (x1 - x0, y1 - y0),
                                          interpolation=cv2.INTER_AREA)
         lines += reading.lines
-        layers += [(layer, box) for layer, _ in reading.layers]
+        layers += [(layer, _inside(box, inner, card.image.shape)) for layer, inner in
+                   reading.layers]
         codes += reading.codes
         regions.append(map_bbox(sheet.to_source, box, sheet.source_size))
     return _Reading(lines, layers, codes, image, regions)
+
+
+def _inside(box: tuple[int, int, int, int], inner: tuple[int, int, int, int] | None,
+            shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    """A box of the card image placed in the card's box on the sheet (the whole box: None)."""
+    if inner is None:
+        return box
+    x0, y0, x1, y1 = box
+    sx, sy = (x1 - x0) / shape[1], (y1 - y0) / shape[0]
+    return (x0 + round(inner[0] * sx), y0 + round(inner[1] * sy),
+            x0 + round(inner[2] * sx), y0 + round(inner[3] * sy))
 
 
 def _reread_mrz(engine: OcrEngine, image: np.ndarray, text: PageText) -> PageText:

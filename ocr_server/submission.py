@@ -31,6 +31,22 @@ class NoFilesError(InputError):
     code = "no_files"
 
 
+class EngineNotInstalledError(InputError):
+    code = "engine_unavailable"
+
+
+def check_engine(engine: str | None, pipeline: PipelineSettings) -> None:
+    """A dossier may name another engine than the deployment's, if that one is installed."""
+    if engine is None:
+        return
+    from ocr_server.engines.factory import missing_engine_files
+
+    missing = missing_engine_files(pipeline.model_copy(update={"engine": engine}))
+    if missing:
+        raise EngineNotInstalledError(f"OCR engine {engine!r} is not installed: "
+                                      + "; ".join(missing))
+
+
 class QueueUnavailableError(OcrServerError):
     code = "queue_unavailable"
     http_status = 503
@@ -57,6 +73,7 @@ def submit_dossier(
     pipeline: PipelineSettings,
     pdf_format: str = "pdf",
     batch: str | None = None,
+    engine: str | None = None,
 ) -> tuple[Dossier, bool]:
     """Store and enqueue a dossier; returns (dossier, created). A repeated idempotency key
     returns the first dossier without storing anything.
@@ -69,6 +86,7 @@ def submit_dossier(
         if existing is not None:
             return existing, False
     check_procedure(procedure)
+    check_engine(engine, pipeline)
     if not uploads:
         raise NoFilesError("no files in the request (multipart field 'files')")
     stored: list[tuple[str, str]] = []
@@ -84,6 +102,7 @@ def submit_dossier(
             id=dossier_id, owner_key_id=owner_key_id, idempotency_key=idempotency_key,
             procedure=procedure, priority=priority, callback_url=callback_url,
             status="queued", pages_total=len(refs), pdf_format=pdf_format, batch=batch,
+            engine=engine,
             pages=[Page(index=i, file_name=ref.name, blob_key=blob_of[ref.path], kind=ref.kind,
                         frame=ref.frame, frames=ref.frames) for i, ref in enumerate(refs)],
         ))

@@ -91,10 +91,13 @@ class PageText:
         lines: lines in reading order.
         text_layer_pdf: a one-page PDF with the invisible text layer sized like the image at
             its dpi, or None when the engine cannot render one.
+        text_layers: instead of one page-sized layer, one-page layer PDFs each with the box
+            (image pixels) it covers (an engine that reads line by line).
     """
 
     lines: tuple[TextLine, ...]
     text_layer_pdf: bytes | None = None
+    text_layers: tuple[tuple[bytes, tuple[int, int, int, int]], ...] = ()
 
     @property
     def text(self) -> str:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
 from ocr_server import metrics
+from ocr_server.engines.factory import process_engine
 from ocr_server.errors import InputError
 from ocr_server.jobs import enqueue_callback
 from ocr_server.pipeline import PageOutcome, finish_dossier, process_page
@@ -38,6 +39,7 @@ def process_page_job(dossier_id: str, index: int) -> str:
         if dossier is not None and dossier.status == "queued":
             dossier.status = "processing"
         ref = page.ref(ctx.blobs.path(page.blob_key))
+        engine_name = dossier.engine if dossier is not None else None
         page.status = "processing"
         page.attempts += 1
     with tempfile.TemporaryDirectory(prefix="ocr-page-") as tmp:
@@ -48,7 +50,8 @@ def process_page_job(dossier_id: str, index: int) -> str:
                     row.quality = quality.model_dump(mode="json")
 
         try:
-            outcome = process_page(ref, index, engine=ctx.engine, settings=ctx.pipeline,
+            outcome = process_page(ref, index, engine=_engine(ctx, engine_name),
+                                   settings=ctx.pipeline,
                                    workdir=Path(tmp), on_quality=record_quality)
         except InputError as exc:
             _record_page(ctx, dossier_id, index, status="failed", error=(exc.code, str(exc)))
@@ -60,6 +63,13 @@ def process_page_job(dossier_id: str, index: int) -> str:
     _record_page(ctx, dossier_id, index, status="done", outcome=outcome, pdf_key=pdf_key)
     metrics.record_page(ctx.redis, outcome.timings_ms, ok=True)
     return "done"
+
+
+def _engine(ctx, name: str | None):  # type: ignore[no-untyped-def]
+    """The worker's engine, or the one the dossier asked for (loaded once per process)."""
+    if name is None or name == ctx.pipeline.engine:
+        return ctx.engine
+    return process_engine(ctx.pipeline.model_copy(update={"engine": name}))
 
 
 def _page(s: Session, dossier_id: str, index: int) -> Page | None:

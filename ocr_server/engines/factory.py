@@ -8,16 +8,25 @@ from ocr_server.config import PipelineSettings
 from ocr_server.engines.base import OcrEngine
 from ocr_server.errors import EngineUnavailableError
 
-ENGINE_NAMES = ("tesseract",)
+ENGINE_NAMES = ("tesseract", "hybrid", "paddle")
 
 _per_process: dict[tuple[int, str], OcrEngine] = {}
 
 
 def missing_engine_files(settings: PipelineSettings) -> list[str]:
     """What the configured engine needs on disk and does not find (empty when ready)."""
-    if settings.engine != "tesseract":
+    if settings.engine not in ENGINE_NAMES:
         return [f"unknown OCR engine {settings.engine!r}; known: {ENGINE_NAMES}"]
-    return [
+    if settings.engine == "paddle":
+        from ocr_server.engines.paddle import missing_files
+
+        return missing_files(settings)
+    extra = []
+    if settings.engine == "hybrid":
+        from ocr_server.engines.hybrid import missing_files
+
+        extra = missing_files(settings)
+    return extra + [
         str(settings.tessdata_dir / f"{code}.traineddata")
         for code in settings.languages
         if not (settings.tessdata_dir / f"{code}.traineddata").exists()
@@ -31,6 +40,14 @@ def create_engine(settings: PipelineSettings) -> OcrEngine:
             from ocr_server.engines.tesseract import TesseractEngine
 
             return TesseractEngine(settings)
+        case "hybrid":
+            from ocr_server.engines.hybrid import HybridEngine
+
+            return HybridEngine(settings)
+        case "paddle":
+            from ocr_server.engines.paddle import PaddleEngine
+
+            return PaddleEngine(settings)
     raise EngineUnavailableError(f"unknown OCR engine {settings.engine!r}; known: {ENGINE_NAMES}")
 
 

@@ -64,51 +64,11 @@ class TesseractEngine:
         self._api.SetVariable("user_defined_dpi", str(round(dpi)))
         if not self._api.ProcessPages(str(out), str(src)):
             raise RuntimeError("Tesseract failed to process the page")
-        lines = self._read_lines()
+        lines = read_lines(self._api, self._tesserocr)
         pdf_path = out.with_suffix(".pdf")
         layer = pdf_path.read_bytes()
         pdf_path.unlink()
         return PageText(lines=lines, text_layer_pdf=layer)
-
-    def _read_lines(self) -> tuple[TextLine, ...]:
-        """Walk the result word by word, grouping words into their text lines."""
-        line_level, word_level = self._tesserocr.RIL.TEXTLINE, self._tesserocr.RIL.WORD
-        iterator = self._api.GetIterator()
-        if iterator is None:
-            return ()
-        lines: list[TextLine] = []
-        words: list[Word] = []
-        line_box: tuple[int, int, int, int] | None = None
-
-        def close_line() -> None:
-            if words and line_box is not None:
-                lines.append(TextLine(
-                    text=" ".join(w.text for w in words),
-                    confidence=min(w.confidence for w in words),
-                    bbox=line_box, words=tuple(words)))
-
-        iterator.Begin()
-        while True:
-            if iterator.IsAtBeginningOf(line_level):
-                close_line()
-                words = []
-                box = iterator.BoundingBox(line_level)
-                line_box = (int(box[0]), int(box[1]), int(box[2]), int(box[3])) if box else None
-            try:
-                text = iterator.GetUTF8Text(word_level)
-            except RuntimeError:  # tesserocr's way of saying the page holds no text
-                text = ""
-            box = iterator.BoundingBox(word_level)
-            if text and text.strip() and box:
-                words.append(Word(
-                    text=unicodedata.normalize("NFC", "".join(text.split())),
-                    confidence=min(1.0, max(0.0, iterator.Confidence(word_level) / 100.0)),
-                    bbox=(int(box[0]), int(box[1]), int(box[2]), int(box[3])),
-                ))
-            if not iterator.Next(word_level):
-                break
-        close_line()
-        return tuple(lines)
 
     def recognize_line(self, image: NDArray[np.uint8], *, charset: str | None = None,
                        language: str | None = None) -> TextLine:
@@ -148,3 +108,47 @@ class TesseractEngine:
         # orient_deg is the rotation the image shows; undoing it is the opposite turn.
         angle = (360 - int(found["orient_deg"])) % 360
         return Orientation(angle, min(1.0, float(found["orient_conf"]) / _OSD_SURE))
+
+
+def read_lines(api, tesserocr, offset: tuple[int, int] = (0, 0)) -> tuple[TextLine, ...]:  # type: ignore[no-untyped-def]
+    """Walk a recognized image word by word, grouping words into their text lines (NFC text,
+    confidences in [0, 1], boxes shifted by ``offset``)."""
+    line_level, word_level = tesserocr.RIL.TEXTLINE, tesserocr.RIL.WORD
+    iterator = api.GetIterator()
+    if iterator is None:
+        return ()
+    dx, dy = offset
+    lines: list[TextLine] = []
+    words: list[Word] = []
+    line_box: tuple[int, int, int, int] | None = None
+
+    def close_line() -> None:
+        if words and line_box is not None:
+            lines.append(TextLine(
+                text=" ".join(w.text for w in words),
+                confidence=min(w.confidence for w in words),
+                bbox=line_box, words=tuple(words)))
+
+    iterator.Begin()
+    while True:
+        if iterator.IsAtBeginningOf(line_level):
+            close_line()
+            words = []
+            box = iterator.BoundingBox(line_level)
+            line_box = (int(box[0]) + dx, int(box[1]) + dy, int(box[2]) + dx,
+                        int(box[3]) + dy) if box else None
+        try:
+            text = iterator.GetUTF8Text(word_level)
+        except RuntimeError:  # tesserocr's way of saying the page holds no text
+            text = ""
+        box = iterator.BoundingBox(word_level)
+        if text and text.strip() and box:
+            words.append(Word(
+                text=unicodedata.normalize("NFC", "".join(text.split())),
+                confidence=min(1.0, max(0.0, iterator.Confidence(word_level) / 100.0)),
+                bbox=(int(box[0]) + dx, int(box[1]) + dy, int(box[2]) + dx, int(box[3]) + dy),
+            ))
+        if not iterator.Next(word_level):
+            break
+    close_line()
+    return tuple(lines)

@@ -53,6 +53,7 @@ class Dossier(Base):
     finished_at: Mapped[datetime | None] = mapped_column()
     batch: Mapped[str | None] = mapped_column(String(200), index=True)  # archive batch name
     pdf_format: Mapped[str] = mapped_column(String(16), default="pdf")  # pdf | pdfa-2b
+    engine: Mapped[str | None] = mapped_column(String(32))  # None: the deployment's engine
     # review: who holds the dossier (opening it in the review UI claims it until the deadline)
     claimed_by_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
     claim_expires_at: Mapped[datetime | None] = mapped_column()

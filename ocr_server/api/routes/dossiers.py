@@ -17,6 +17,7 @@ from ocr_server.api.schemas import (
     Progress,
     ReviewEventOut,
 )
+from ocr_server.engines.factory import ENGINE_NAMES
 from ocr_server.loading import render_page_png
 from ocr_server.procedures import REQUIRED_DOCUMENTS
 from ocr_server.review.service import events as review_events
@@ -66,6 +67,8 @@ def submit(
     callback_url: Annotated[str | None, Form(pattern=r"^https?://", max_length=2000)] = None,
     pdf_format: Annotated[Literal["pdf", "pdfa-2b"], Form(
         description="`pdfa-2b` for an archival PDF/A-2b")] = "pdf",
+    engine: Annotated[Literal[ENGINE_NAMES] | None, Form(  # type: ignore[valid-type]
+        description="OCR engine for this dossier (default: the deployment's)")] = None,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> DossierStatus:
     """Store the files and queue the dossier; answers as soon as the files are stored."""
@@ -75,7 +78,7 @@ def submit(
         uploads, owner_key_id=caller.key_id, procedure=procedure, priority=priority,
         callback_url=callback_url, idempotency_key=idempotency_key, db=state.db,
         blobs=state.blobs, redis=state.redis, server=state.server,  # type: ignore[arg-type]
-        pipeline=state.pipeline, pdf_format=pdf_format,
+        pipeline=state.pipeline, pdf_format=pdf_format, engine=engine,
     )
     response.headers["Location"] = f"/v1/dossiers/{dossier.id}"
     with state.db.session() as s:

@@ -182,6 +182,15 @@ def _page_ref(state: StateDep, dossier_id: str, n: int):  # type: ignore[no-unty
 
 
 _IMAGE_HEADERS = {"Cache-Control": "private, max-age=300"}
+# The review pages load only their own script, style and images, and are never framed.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self'; script-src 'self'; "
+                               "style-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+                               "base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 @router.get("/dossiers/{dossier_id}/pages/{n}/preview.jpg")
@@ -224,6 +233,13 @@ def install_review(app: FastAPI) -> None:
     app.include_router(router)
     app.mount("/review/static", StaticFiles(directory=HERE / "static"), name="review-static")
     install_sessions(app, app.state.ocr.server)
+
+    @app.middleware("http")
+    async def _security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response = await call_next(request)
+        if request.url.path.startswith("/review"):
+            response.headers.update(SECURITY_HEADERS)
+        return response
 
     @app.exception_handler(LoginRequiredError)
     async def _login(request: Request, _: LoginRequiredError) -> Response:

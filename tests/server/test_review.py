@@ -103,6 +103,9 @@ def test_login_roles_and_cookie(stack):
     assert r.status_code == 303 and r.headers["location"] == "/review"
     cookie = r.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie and "path=/review" in cookie
+    headers = client.get("/review").headers
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
     assert client.get("/review").status_code == 200
 
 

@@ -176,6 +176,11 @@ def test_correction_validated_audited_and_in_result(stack):
         ("finish", None, None, None)]
     queued = Queue("counter", connection=Redis.from_url(stack.redis.url)).get_job_ids()
     assert f"{dossier_id}-callback" in queued, "finishing the dossier queues its callback"
+    assert stack.client.delete(f"/v1/dossiers/{dossier_id}",
+                               headers=stack.headers()).status_code == 204
+    with stack.db.session() as s:  # the audit trail goes with the dossier it describes
+        assert s.scalars(select(ReviewEvent).where(ReviewEvent.dossier_id == dossier_id)
+                         ).all() == []
 
 
 def test_finish_refused_while_fields_wait(stack):

@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     areport.add_argument("batch", metavar="NAME")
     areport.add_argument("--out", type=Path, default=Path("."), metavar="DIR",
                          help="where NAME.csv and NAME.html go (default: here)")
+    purge = sub.add_parser("purge", help="delete dossiers (and their files) past retention")
+    purge.add_argument("--older-than-days", type=int, metavar="N", default=None,
+                       help="default: OCR_SERVER_RETENTION_DAYS")
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True, parser_class=_Parser)
     db_sub.add_parser("upgrade", help="apply migrations")
@@ -91,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "keys":
             return _create_key(args)
+        if args.command == "purge":
+            return _purge(args)
         if args.command == "archive":
             from ocr_server.archive_cli import run_archive
 
@@ -145,6 +150,28 @@ def _serve(args: argparse.Namespace) -> int:
     server = ServerSettings()
     prepare_storage(server.data_dir, server.db_url)
     uvicorn.run(create_app(server), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _purge(args: argparse.Namespace) -> int:
+    from redis import Redis
+
+    from ocr_server.config import ServerSettings
+    from ocr_server.retention import purge_older_than
+    from ocr_server.store.blobs import BlobStore
+    from ocr_server.store.database import Database, prepare_storage
+
+    server = ServerSettings()
+    days = args.older_than_days or server.retention_days
+    if days is None or days < 1:
+        raise InputError("give --older-than-days N (N >= 1) or set OCR_SERVER_RETENTION_DAYS")
+    prepare_storage(server.data_dir, server.db_url)
+    db = Database(server.db_url)
+    total = 0
+    while n := purge_older_than(days, db=db, blobs=BlobStore(server.blob_dir),
+                                redis=Redis.from_url(server.redis_url)):
+        total += n
+    print(f"purged {total} dossier(s) older than {days} days")
     return 0
 
 

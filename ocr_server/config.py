@@ -64,6 +64,7 @@ class ServerSettings(BaseSettings):
         session_secret: signs the review UI's session cookie; unset, a random one is kept in
             the data dir (``session.key``), shared by the API processes on this host.
         secure_cookies: send the session cookie over HTTPS only (set it behind TLS).
+        retention_days: dossiers older than this are purged with their files (unset: kept).
     """
 
     model_config = SettingsConfigDict(extra="ignore")
@@ -80,6 +81,8 @@ class ServerSettings(BaseSettings):
     review_claim_s: int = Field(default=900, ge=10, validation_alias="OCR_SERVER_REVIEW_CLAIM_S")
     session_secret: str | None = Field(default=None, validation_alias="OCR_SERVER_SESSION_SECRET")
     secure_cookies: bool = Field(default=False, validation_alias="OCR_SERVER_SECURE_COOKIES")
+    retention_days: int | None = Field(default=None, ge=1,
+                                       validation_alias="OCR_SERVER_RETENTION_DAYS")
 
     @property
     def db_url(self) -> str:

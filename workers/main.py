@@ -9,6 +9,7 @@ from rq.job import Job
 from rq.worker import WorkerStatus
 
 from ocr_server.config import PipelineSettings, ServerSettings
+from ocr_server.retention import maybe_purge
 from ocr_server.store.database import prepare_storage
 from workers.context import current, init_worker
 from workers.janitor import requeue_lost_jobs
@@ -57,6 +58,11 @@ class OcrWorker(Worker):
                               page_timeout_s=ctx.server.page_job_timeout_s)
         except Exception:  # noqa: BLE001 - maintenance must not stop the worker
             self.log.exception("re-queueing lost jobs failed")
+        try:
+            maybe_purge(ctx.server.retention_days, db=ctx.db, blobs=ctx.blobs,
+                        redis=self.connection)
+        except Exception:  # noqa: BLE001
+            self.log.exception("retention purge failed")
 
 
 def run_worker(queues: Sequence[str], *, burst: bool = False) -> bool:

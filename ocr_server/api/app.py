@@ -33,5 +33,6 @@ def create_app(server: ServerSettings | None = None, pipeline: PipelineSettings 
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(dossiers.router)
+    app.include_router(dossiers.audit_router)
     install_review(app)
     return app

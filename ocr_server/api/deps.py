@@ -64,3 +64,4 @@ def require_role(*roles: str):  # type: ignore[no-untyped-def]
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
 SubmitterDep = Annotated[Caller, Depends(require_role("counter", "admin"))]
+AdminDep = Annotated[Caller, Depends(require_role("admin"))]

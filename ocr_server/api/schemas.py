@@ -50,3 +50,12 @@ class ReviewEventOut(BaseModel):
     field_name: str | None
     old_value: str | None
     new_value: str | None
+
+
+class AccessEventOut(BaseModel):
+    """One entry of the access log."""
+
+    at: datetime
+    key_id: int | None
+    dossier_id: str
+    action: str

@@ -44,7 +44,7 @@ from ocr_server.review.views import (
     procedure_choices,
 )
 from ocr_server.store.keys import find_key
-from ocr_server.store.models import Document, Page
+from ocr_server.store.models import AccessEvent, Document, Page
 from ocr_server.store.models import Field as FieldRow
 from templates.problems import describe
 from templates.review import display_value
@@ -113,6 +113,8 @@ def dossier_page(request: Request, dossier_id: str, state: StateDep,
     try:
         with state.db.session() as s:
             dossier = claim(s, dossier_id, reviewer, ttl_s=state.server.review_claim_s)
+            s.add(AccessEvent(key_id=reviewer.key_id, dossier_id=dossier_id,
+                              action="review_open"))
             docs = document_views(dossier)
             missing = (dossier.result or {}).get("missing_documents", [])
             context = {"dossier": dossier, "documents": docs, "sizes": page_sizes(dossier),

@@ -156,6 +156,18 @@ class ReviewEvent(Base):
     new_value: Mapped[str | None] = mapped_column(Text)
 
 
+class AccessEvent(Base):
+    """Who read or changed which dossier (kept after the dossier is deleted or purged)."""
+
+    __tablename__ = "access_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    key_id: Mapped[int | None] = mapped_column()  # None: the system (retention)
+    dossier_id: Mapped[str] = mapped_column(String(32), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+
+
 class CallbackAttempt(Base):
     __tablename__ = "callback_attempts"
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, Header, HTTPException, Response, UploadFile
+from fastapi import APIRouter, File, Form, Header, HTTPException, Query, Response, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ocr_server.api.deps import Caller, CallerDep, StateDep, SubmitterDep
+from ocr_server.api.deps import AdminDep, Caller, CallerDep, StateDep, SubmitterDep
 from ocr_server.api.schemas import (
+    AccessEventOut,
     DossierStatus,
     ErrorBody,
     PageQualityProblem,
@@ -21,7 +22,7 @@ from ocr_server.engines.factory import ENGINE_NAMES
 from ocr_server.loading import render_page_png
 from ocr_server.procedures import REQUIRED_DOCUMENTS
 from ocr_server.review.service import events as review_events
-from ocr_server.store.models import Dossier, Page
+from ocr_server.store.models import AccessEvent, Dossier, Page
 from ocr_server.submission import Upload, delete_dossier, submit_dossier
 
 router = APIRouter(prefix="/v1/dossiers", tags=["dossiers"])
@@ -49,10 +50,15 @@ def _status(d: Dossier, session: Session) -> DossierStatus:
     )
 
 
-def _load(caller: Caller, dossier_id: str, session: Session) -> Dossier:
+def _load(caller: Caller, dossier_id: str, session: Session, action: str | None = None
+          ) -> Dossier:
+    """The dossier if the caller may see it; ``action`` goes into the access log (in the
+    same transaction, so a request that fails records nothing)."""
     dossier = session.get(Dossier, dossier_id)
     if dossier is None or not caller.can_see(dossier):
         raise HTTPException(404, f"no dossier {dossier_id!r}")
+    if action:
+        session.add(AccessEvent(key_id=caller.key_id, dossier_id=dossier_id, action=action))
     return dossier  # type: ignore[no-any-return]
 
 
@@ -82,6 +88,8 @@ def submit(
     )
     response.headers["Location"] = f"/v1/dossiers/{dossier.id}"
     with state.db.session() as s:
+        if created:
+            s.add(AccessEvent(key_id=caller.key_id, dossier_id=dossier.id, action="submit"))
         return _status(s.get(Dossier, dossier.id) or dossier, s)
 
 
@@ -95,7 +103,7 @@ def get_status(dossier_id: str, state: StateDep, caller: CallerDep) -> DossierSt
 def get_result(dossier_id: str, state: StateDep, caller: CallerDep) -> JSONResponse:
     """The ``dossier/1`` result JSON (see RESULT_CONTRACT.md); 409 until it is ready."""
     with state.db.session() as s:
-        dossier = _load(caller, dossier_id, s)
+        dossier = _load(caller, dossier_id, s, "read_result")
         if dossier.result is None:
             raise HTTPException(409, f"dossier is {dossier.status}; no result yet")
         return JSONResponse(dossier.result)
@@ -104,7 +112,7 @@ def get_result(dossier_id: str, state: StateDep, caller: CallerDep) -> JSONRespo
 @router.get("/{dossier_id}/pdf", responses=ERRORS, response_class=FileResponse)
 def get_pdf(dossier_id: str, state: StateDep, caller: CallerDep) -> FileResponse:
     with state.db.session() as s:
-        dossier = _load(caller, dossier_id, s)
+        dossier = _load(caller, dossier_id, s, "read_pdf")
         if dossier.pdf_key is None:
             raise HTTPException(409, f"dossier is {dossier.status}; no PDF yet")
         path = state.blobs.path(dossier.pdf_key)
@@ -115,7 +123,7 @@ def get_pdf(dossier_id: str, state: StateDep, caller: CallerDep) -> FileResponse
 def get_page_image(dossier_id: str, n: int, state: StateDep, caller: CallerDep) -> Response:
     """Page ``n`` (0-based) as uploaded: the file itself, or the page of a multi-page file."""
     with state.db.session() as s:
-        _load(caller, dossier_id, s)
+        _load(caller, dossier_id, s, "read_image")
         page = s.scalars(select(Page).where(Page.dossier_id == dossier_id, Page.index == n)
                          ).one_or_none()
         if page is None:
@@ -132,7 +140,7 @@ def get_review_events(dossier_id: str, state: StateDep, caller: CallerDep) -> li
     """The review audit trail: each field accepted or corrected (old and new value, who,
     when) and the finish, oldest first."""
     with state.db.session() as s:
-        _load(caller, dossier_id, s)
+        _load(caller, dossier_id, s, "read_review_events")
         return [ReviewEventOut.model_validate(e, from_attributes=True)
                 for e in review_events(s, dossier_id)]
 
@@ -141,6 +149,23 @@ def get_review_events(dossier_id: str, state: StateDep, caller: CallerDep) -> li
 def erase(dossier_id: str, state: StateDep, caller: CallerDep) -> Response:
     """Purge the dossier's images, PDF and records."""
     with state.db.session() as s:
-        _load(caller, dossier_id, s)
+        _load(caller, dossier_id, s, "delete")
     delete_dossier(dossier_id, db=state.db, blobs=state.blobs, redis=state.redis)  # type: ignore[arg-type]
     return Response(status_code=204)
+
+
+audit_router = APIRouter(prefix="/v1/audit", tags=["audit"])
+
+
+@audit_router.get("", response_model=list[AccessEventOut], responses=ERRORS)
+def get_audit(state: StateDep, _: AdminDep,
+              dossier_id: Annotated[str | None, Query(max_length=32)] = None,
+              limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[AccessEventOut]:
+    """Who read or changed which dossier, newest first (``admin`` keys only). Entries outlive
+    the dossier (a deletion or retention purge is itself an entry)."""
+    with state.db.session() as s:
+        query = select(AccessEvent).order_by(AccessEvent.at.desc(), AccessEvent.id.desc())
+        if dossier_id:
+            query = query.where(AccessEvent.dossier_id == dossier_id)
+        return [AccessEventOut.model_validate(e, from_attributes=True)
+                for e in s.scalars(query.limit(limit))]

@@ -46,3 +46,47 @@ def test_postgres_restart_mid_batch_loses_nothing(stack):
         assert body["status"] in ("done", "needs_review") or (
             body["status"] == "failed" and body["error"]["detail"])
     assert sum(body["status"] != "failed" for body in outcomes) >= 3  # retries carry them
+
+
+def _horses(worker_pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(worker_pid)], capture_output=True, text=True)
+    return [int(pid) for pid in out.stdout.split()]
+
+
+def test_engine_process_crash_is_retried(stack):
+    """The OCR engine dies with its work horse (SIGSEGV, as a crashing libtesseract would);
+    the worker survives, RQ retries the page, the dossier completes."""
+    import signal
+
+    from sqlalchemy import select
+
+    from ocr_server.store.models import Page
+
+    from redis import Redis
+    from rq import Worker
+
+    worker = stack.workers.start()
+    redis = Redis.from_url(stack.redis.url)
+    deadline = time.monotonic() + 60
+    while not Worker.all(connection=redis) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)
+    others = set(_horses(worker.pid))  # e.g. RQ's scheduler process: not a work horse
+    files = [("files", (f"p{i}.jpg", encode(lltp(60 + i).image, "jpeg", quality=85, dpi=300),
+                        "image/jpeg")) for i in range(3)]
+    r = stack.client.post("/v1/dossiers", headers=stack.headers(), files=files)
+    dossier_id = r.json()["dossier_id"]
+    deadline = time.monotonic() + 60
+    while not (horses := [p for p in _horses(worker.pid) if p not in others]) and \
+            time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert horses, "no work horse appeared"
+    time.sleep(0.2)  # inside the page
+    os.kill(horses[0], signal.SIGSEGV)
+    body = stack.wait(dossier_id, timeout_s=120)
+    assert body["status"] in ("done", "needs_review"), body
+    assert worker.poll() is None  # the worker itself lives on
+    with stack.db.session() as s:
+        attempts = [a for (a,) in s.execute(select(Page.attempts)
+                                            .where(Page.dossier_id == dossier_id))]
+    assert max(attempts) == 2 and sorted(attempts)[:2] == [1, 1]

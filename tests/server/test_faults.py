@@ -58,12 +58,11 @@ def test_engine_process_crash_is_retried(stack):
     the worker survives, RQ retries the page, the dossier completes."""
     import signal
 
+    from redis import Redis
+    from rq import Worker
     from sqlalchemy import select
 
     from ocr_server.store.models import Page
-
-    from redis import Redis
-    from rq import Worker
 
     worker = stack.workers.start()
     redis = Redis.from_url(stack.redis.url)

@@ -17,7 +17,7 @@ def run_archive(args: argparse.Namespace) -> int:
     from ocr_server import archive
     from ocr_server.archive_report import build_report, write_csv, write_html
     from ocr_server.config import PipelineSettings, ServerSettings
-    from ocr_server.store.blobs import BlobStore
+    from ocr_server.store.blobs import open_blob_store
     from ocr_server.store.database import Database, prepare_storage
 
     if not BATCH_NAME.match(args.batch):
@@ -56,7 +56,7 @@ def run_archive(args: argparse.Namespace) -> int:
     result = archive.submit_batch(
         planned, batch=args.batch, pdfa=args.pdfa, procedure=args.procedure,
         engine=args.engine, db=db,
-        blobs=BlobStore(server.blob_dir), redis=redis, server=server,
+        blobs=open_blob_store(server), redis=redis, server=server,
         pipeline=PipelineSettings(), on_progress=shown)
     print(f"batch {args.batch}: {result.submitted} submitted, {result.skipped} already there, "
           f"{len(result.rejected)} refused", file=sys.stderr)

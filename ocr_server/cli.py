@@ -158,7 +158,7 @@ def _purge(args: argparse.Namespace) -> int:
 
     from ocr_server.config import ServerSettings
     from ocr_server.retention import purge_older_than
-    from ocr_server.store.blobs import BlobStore
+    from ocr_server.store.blobs import open_blob_store
     from ocr_server.store.database import Database, prepare_storage
 
     server = ServerSettings()
@@ -168,7 +168,7 @@ def _purge(args: argparse.Namespace) -> int:
     prepare_storage(server.data_dir, server.db_url)
     db = Database(server.db_url)
     total = 0
-    while n := purge_older_than(days, db=db, blobs=BlobStore(server.blob_dir),
+    while n := purge_older_than(days, db=db, blobs=open_blob_store(server),
                                 redis=Redis.from_url(server.redis_url)):
         total += n
     print(f"purged {total} dossier(s) older than {days} days")

@@ -65,6 +65,9 @@ class ServerSettings(BaseSettings):
             the data dir (``session.key``), shared by the API processes on this host.
         secure_cookies: send the session cookie over HTTPS only (set it behind TLS).
         retention_days: dossiers older than this are purged with their files (unset: kept).
+        blob_url: ``s3://bucket/prefix`` to keep blobs in an S3 bucket (the data dir then holds
+            a cache); unset, blobs stay in the data dir.
+        s3_endpoint: the S3 API's URL for a store other than AWS (SeaweedFS, MinIO).
     """
 
     model_config = SettingsConfigDict(extra="ignore")
@@ -81,6 +84,8 @@ class ServerSettings(BaseSettings):
     review_claim_s: int = Field(default=900, ge=10, validation_alias="OCR_SERVER_REVIEW_CLAIM_S")
     session_secret: str | None = Field(default=None, validation_alias="OCR_SERVER_SESSION_SECRET")
     secure_cookies: bool = Field(default=False, validation_alias="OCR_SERVER_SECURE_COOKIES")
+    blob_url: str | None = Field(default=None, validation_alias="OCR_SERVER_BLOB_URL")
+    s3_endpoint: str | None = Field(default=None, validation_alias="OCR_SERVER_S3_ENDPOINT")
     retention_days: int | None = Field(default=None, ge=1,
                                        validation_alias="OCR_SERVER_RETENTION_DAYS")
 

@@ -13,7 +13,7 @@ from redis import Redis
 from ocr_server.config import PipelineSettings, ServerSettings
 from ocr_server.engines.base import OcrEngine
 from ocr_server.engines.factory import create_engine
-from ocr_server.store.blobs import BlobStore
+from ocr_server.store.blobs import Blobs, open_blob_store
 from ocr_server.store.database import Database
 
 
@@ -22,7 +22,7 @@ class WorkerContext:
     server: ServerSettings
     pipeline: PipelineSettings
     db: Database
-    blobs: BlobStore
+    blobs: Blobs
     redis: Redis
     engine: OcrEngine
 
@@ -37,7 +37,7 @@ def init_worker(server: ServerSettings, pipeline: PipelineSettings) -> WorkerCon
         server=server,
         pipeline=pipeline,
         db=Database(server.db_url),
-        blobs=BlobStore(server.blob_dir),
+        blobs=open_blob_store(server),
         redis=Redis.from_url(server.redis_url),
         engine=create_engine(pipeline),
     )

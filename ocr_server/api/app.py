@@ -9,7 +9,7 @@ from ocr_server.api.errors import install_error_handlers
 from ocr_server.api.routes import dossiers, health
 from ocr_server.config import PipelineSettings, ServerSettings
 from ocr_server.review.routes import install_review
-from ocr_server.store.blobs import BlobStore
+from ocr_server.store.blobs import open_blob_store
 from ocr_server.store.database import Database
 
 
@@ -29,7 +29,7 @@ def create_app(server: ServerSettings | None = None, pipeline: PipelineSettings 
                     "missing papers and a searchable PDF. Authenticate with `X-API-Key`.",
     )
     app.state.ocr = AppState(server=server, pipeline=pipeline, db=Database(server.db_url),
-                             blobs=BlobStore(server.blob_dir), redis=redis)
+                             blobs=open_blob_store(server), redis=redis)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(dossiers.router)

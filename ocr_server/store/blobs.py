@@ -67,3 +67,73 @@ class BlobStore:
     def delete(self, keys: Iterable[str]) -> None:
         for key in keys:
             self.path(key).unlink(missing_ok=True)
+
+
+class S3BlobStore:
+    """The same content-addressed blobs in an S3 bucket (AWS, SeaweedFS, MinIO, ...), with a
+    local cache directory that gives the pipeline the file paths it reads.
+
+    A put writes the local copy atomically (as ``BlobStore``), then uploads it: an S3 PUT is
+    atomic, and the key is the content's hash, so a repeated or concurrent upload of the same
+    blob is harmless. ``path`` downloads a blob this host has not seen (to a temporary file,
+    renamed into place), so workers on other machines read what the API stored.
+    """
+
+    def __init__(self, cache_root: Path, *, client, bucket: str, prefix: str = "") -> None:  # type: ignore[no-untyped-def]
+        self.cache = BlobStore(cache_root)
+        self.root = cache_root
+        self.client = client
+        self.bucket = bucket
+        self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+
+    def _object(self, key: str) -> str:
+        self.cache.path(key)  # validates the key
+        return f"{self.prefix}{key[:2]}/{key[2:]}"
+
+    def path(self, key: str) -> Path:
+        local = self.cache.path(key)
+        if not local.exists():
+            local.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(dir=self.root / "tmp")
+            os.close(fd)
+            tmp = Path(tmp_name)
+            try:
+                self.client.download_file(self.bucket, self._object(key), str(tmp))
+                tmp.replace(local)
+            finally:
+                tmp.unlink(missing_ok=True)
+        return local
+
+    def put_stream(self, stream: BinaryIO, *, max_bytes: int | None = None) -> tuple[str, int]:
+        key, size = self.cache.put_stream(stream, max_bytes=max_bytes)
+        self.client.upload_file(str(self.cache.path(key)), self.bucket, self._object(key))
+        return key, size
+
+    def put_file(self, path: Path) -> str:
+        with path.open("rb") as fh:
+            return self.put_stream(fh)[0]
+
+    def delete(self, keys: Iterable[str]) -> None:
+        keys = list(keys)
+        for key in keys:
+            self.client.delete_object(Bucket=self.bucket, Key=self._object(key))
+        self.cache.delete(keys)
+
+
+def open_blob_store(server) -> BlobStore | S3BlobStore:  # type: ignore[no-untyped-def]
+    """The store the settings name: ``OCR_SERVER_BLOB_URL=s3://bucket/prefix`` (endpoint from
+    ``OCR_SERVER_S3_ENDPOINT``, credentials as boto3 finds them, e.g. ``AWS_ACCESS_KEY_ID``),
+    else the local directory."""
+    url = server.blob_url
+    if not url:
+        return BlobStore(server.blob_dir)
+    if not url.startswith("s3://") or len(url) <= 5:
+        raise ValueError(f"OCR_SERVER_BLOB_URL must be s3://bucket[/prefix], not {url!r}")
+    import boto3
+
+    bucket, _, prefix = url[5:].partition("/")
+    client = boto3.client("s3", endpoint_url=server.s3_endpoint or None)
+    return S3BlobStore(server.blob_dir, client=client, bucket=bucket, prefix=prefix)
+
+
+Blobs = BlobStore | S3BlobStore

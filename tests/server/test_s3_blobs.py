@@ -1,0 +1,107 @@
+"""Blobs in a real S3 store (SeaweedFS): the same content addressing and atomicity as the
+directory store, and a dossier stored by the API on one "host" (cache directory) and processed
+by workers on another, through the bucket."""
+
+from __future__ import annotations
+
+import io
+import os
+
+import pytest
+from fastapi.testclient import TestClient
+from redis import Redis
+
+from ocr_server.api.app import create_app
+from ocr_server.config import PipelineSettings, ServerSettings
+from ocr_server.store.blobs import BlobTooLargeError, S3BlobStore, open_blob_store
+from ocr_server.store.database import Database, upgrade
+from ocr_server.store.keys import create_key
+from tests.documents import lltp
+from tests.server.seaweed import Seaweed
+from tests.server.stack import RedisServer, Workers
+from tests.synthetic import encode
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def seaweed(tmp_path_factory):
+    server = Seaweed(tmp_path_factory.mktemp("weed"))
+    server.start()
+    yield server
+    server.stop()
+
+
+def _objects(client, prefix: str = "") -> list[str]:
+    return [o["Key"] for o in client.list_objects_v2(Bucket="ocr", Prefix=prefix)
+            .get("Contents", [])]
+
+
+def test_content_addressed_atomic_and_shared_between_hosts(seaweed, tmp_path):
+    a = S3BlobStore(tmp_path / "host-a", client=seaweed.client(), bucket="ocr", prefix="t1")
+    b = S3BlobStore(tmp_path / "host-b", client=seaweed.client(), bucket="ocr", prefix="t1")
+    key, size = a.put_stream(io.BytesIO(b"scan bytes"))
+    assert (key, size) == (a.put_stream(io.BytesIO(b"scan bytes")))  # same content, same key
+    assert b.path(key).read_bytes() == b"scan bytes"  # the other host downloads it
+    with pytest.raises(BlobTooLargeError):
+        a.put_stream(io.BytesIO(b"x" * 100), max_bytes=10)
+    assert _objects(seaweed.client(), "t1/") == [f"t1/{key[:2]}/{key[2:]}"]  # nothing partial
+    assert not list((tmp_path / "host-b" / "tmp").iterdir())
+    a.delete([key])
+    assert _objects(seaweed.client(), "t1/") == []
+
+
+@pytest.mark.tesseract
+def test_api_and_workers_on_separate_caches_share_the_bucket(seaweed, tmp_path):
+    redis = RedisServer(tmp_path / "redis")
+    redis.start()
+    api_dir, worker_dir = tmp_path / "api", tmp_path / "worker"
+    db_url = f"sqlite:///{api_dir / 'shared.db'}"
+    s3 = {"OCR_SERVER_BLOB_URL": "s3://ocr/e2e", "OCR_SERVER_S3_ENDPOINT": seaweed.endpoint,
+          "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+          "AWS_DEFAULT_REGION": "us-east-1"}
+    env = dict(os.environ, REDIS_URL=redis.url, OCR_SERVER_DATA_DIR=str(worker_dir),
+               DATABASE_URL=db_url, **s3)
+    old = {k: os.environ.get(k) for k in s3}
+    os.environ.update(s3)
+    workers = Workers(env, tmp_path)
+    try:
+        server = ServerSettings(REDIS_URL=redis.url, OCR_SERVER_DATA_DIR=api_dir,
+                                DATABASE_URL=db_url)
+        api_dir.mkdir()
+        upgrade(db_url)
+        db = Database(db_url)
+        with db.session() as s:
+            key = create_key(s, role="admin")
+        assert isinstance(open_blob_store(server), S3BlobStore)
+        app = create_app(server, PipelineSettings(), redis=Redis.from_url(redis.url))
+        workers.start()
+        with TestClient(app) as client:
+            page = lltp(51)
+            r = client.post("/v1/dossiers", headers={"X-API-Key": key}, files=[(
+                "files", ("form.jpg", encode(page.image, "jpeg", quality=90, dpi=300),
+                          "image/jpeg"))])
+            dossier_id = r.json()["dossier_id"]
+            import time
+
+            deadline = time.monotonic() + 120
+            while (status := client.get(f"/v1/dossiers/{dossier_id}",
+                                        headers={"X-API-Key": key}).json()["status"]) \
+                    not in ("done", "needs_review", "failed") and time.monotonic() < deadline:
+                time.sleep(0.25)
+            assert status in ("done", "needs_review")
+            pdf = client.get(f"/v1/dossiers/{dossier_id}/pdf", headers={"X-API-Key": key})
+            assert pdf.content.startswith(b"%PDF")  # written by the worker, read by the API
+            assert len(_objects(seaweed.client(), "e2e/")) >= 3  # upload, page PDF, dossier PDF
+            assert client.delete(f"/v1/dossiers/{dossier_id}",
+                                 headers={"X-API-Key": key}).status_code == 204
+            assert _objects(seaweed.client(), "e2e/") == []
+        db.dispose()
+    finally:
+        workers.stop_all()
+        redis.stop()
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v

@@ -54,7 +54,9 @@ def test_keyboard_review_in_chromium(stack, live_url, browser):
     focused = page.evaluate("document.activeElement.closest('.field').dataset.name")
     assert focused == "date_of_birth"
     assert page.locator("#highlight").is_visible()  # its box shown on the page view
-    assert dob.locator(".crop img").evaluate("img => img.complete && img.naturalWidth > 0")
+    page.wait_for_function(  # the crop of the upload arrives (fetched after the page)
+        "() => { const i = document.querySelector('.field[data-name=\"date_of_birth\"] .crop img');"
+        " return i && i.complete && i.naturalWidth > 0; }", timeout=15000)
 
     page.keyboard.type(f"30/02/{year}")  # still impossible: refused beside the field
     page.keyboard.press("Enter")

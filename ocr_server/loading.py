@@ -7,6 +7,7 @@ object table), so an oversized or hostile file is refused before anything large 
 
 from __future__ import annotations
 
+import struct
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,6 +112,12 @@ def inspect_file(path: Path, *, name: str, max_pixels: int, pdf_dpi: int) -> lis
     return [PageRef(path, name, kind, i, len(sizes)) for i in range(len(sizes))]
 
 
+# What Pillow and pikepdf raise on damaged bytes besides their own errors (found by fuzzing:
+# a TIFF without dimensions raises TypeError); any of them means "this file is unreadable".
+DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, TypeError, IndexError, KeyError,
+                 ZeroDivisionError, AttributeError, struct.error)
+
+
 def _image_frame_sizes(path: Path, name: str) -> list[tuple[int, int]]:
     try:
         with Image.open(path) as img:
@@ -119,7 +126,7 @@ def _image_frame_sizes(path: Path, name: str) -> list[tuple[int, int]]:
                 img.seek(i)
                 sizes.append(img.size)
             return sizes
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+    except (UnidentifiedImageError, *DECODE_ERRORS) as exc:
         raise UnreadableImageError(f"{name}: not a readable image ({exc})") from exc
 
 
@@ -135,7 +142,7 @@ def _pdf_page_sizes(path: Path, name: str, dpi: int) -> list[tuple[int, int]]:
                 sizes.append((round(w_pt * dpi / 72), round(h_pt * dpi / 72)))
     except pikepdf.PasswordError as exc:
         raise EncryptedPdfError(f"{name}: PDF is encrypted with a password") from exc
-    except pikepdf.PdfError as exc:
+    except (pikepdf.PdfError, *DECODE_ERRORS) as exc:
         raise CorruptPdfError(f"{name}: PDF is damaged ({_first_line(exc)})") from exc
     if not sizes:
         raise CorruptPdfError(f"{name}: PDF has no pages")
@@ -182,7 +189,7 @@ def _decode_image_frame(ref: PageRef) -> tuple[NDArray[np.uint8], tuple[float, b
             if img.getexif().get(_EXIF_ORIENTATION, 1) != 1:
                 img = ImageOps.exif_transpose(img)
             return _rgb(img), dpi  # an array of its own: the image is closed on return
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+    except DECODE_ERRORS as exc:
         raise UnreadableImageError(f"{ref.source}: image data is damaged ({exc})") from exc
 
 

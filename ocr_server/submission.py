@@ -52,6 +52,14 @@ class QueueUnavailableError(OcrServerError):
     http_status = 503
 
 
+def safe_file_name(name: str | None, fallback: str) -> str:
+    """A client's file name as we record it: the last path component, without control
+    characters, at most 200 characters (it is only ever a label, never a path)."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(c for c in base if c.isprintable()).strip()[:200]
+    return base if base not in ("", ".", "..") else fallback
+
+
 @dataclass(frozen=True)
 class Upload:
     name: str

@@ -23,7 +23,7 @@ from ocr_server.loading import render_page_png
 from ocr_server.procedures import REQUIRED_DOCUMENTS
 from ocr_server.review.service import events as review_events
 from ocr_server.store.models import AccessEvent, Dossier, Page
-from ocr_server.submission import Upload, delete_dossier, submit_dossier
+from ocr_server.submission import Upload, delete_dossier, safe_file_name, submit_dossier
 
 router = APIRouter(prefix="/v1/dossiers", tags=["dossiers"])
 
@@ -78,7 +78,7 @@ def submit(
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> DossierStatus:
     """Store the files and queue the dossier; answers as soon as the files are stored."""
-    uploads = [Upload(name=f.filename or f"file{i + 1}", stream=f.file)
+    uploads = [Upload(name=safe_file_name(f.filename, f"file{i + 1}"), stream=f.file)
                for i, f in enumerate(files)]
     dossier, created = submit_dossier(
         uploads, owner_key_id=caller.key_id, procedure=procedure, priority=priority,

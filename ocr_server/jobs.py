@@ -12,7 +12,8 @@ from rq.job import Dependency, Job
 QUEUES = ("counter", "bulk")
 PRIORITIES = QUEUES
 # Transient failures (a lost connection, a killed worker) are retried with backoff.
-PAGE_RETRY = Retry(max=3, interval=[2, 5, 10])
+# Long enough to ride out a restart of Redis-side services or the object store (~50 s).
+PAGE_RETRY = Retry(max=4, interval=[2, 5, 15, 30])
 CALLBACK_RETRY = Retry(max=5, interval=[2, 4, 8, 16, 32])
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
+
+from ocr_server.errors import OcrServerError
 
 _CHUNK = 1 << 20
 
@@ -69,6 +72,13 @@ class BlobStore:
             self.path(key).unlink(missing_ok=True)
 
 
+class BlobStoreUnavailableError(OcrServerError):
+    """The object store cannot be reached or refused the request; retrying later may work."""
+
+    code = "storage_unavailable"
+    http_status = 503
+
+
 class S3BlobStore:
     """The same content-addressed blobs in an S3 bucket (AWS, SeaweedFS, MinIO, ...), with a
     local cache directory that gives the pipeline the file paths it reads.
@@ -98,7 +108,8 @@ class S3BlobStore:
             os.close(fd)
             tmp = Path(tmp_name)
             try:
-                self.client.download_file(self.bucket, self._object(key), str(tmp))
+                with _s3_errors(f"reading blob {key[:12]}"):
+                    self.client.download_file(self.bucket, self._object(key), str(tmp))
                 tmp.replace(local)
             finally:
                 tmp.unlink(missing_ok=True)
@@ -106,7 +117,8 @@ class S3BlobStore:
 
     def put_stream(self, stream: BinaryIO, *, max_bytes: int | None = None) -> tuple[str, int]:
         key, size = self.cache.put_stream(stream, max_bytes=max_bytes)
-        self.client.upload_file(str(self.cache.path(key)), self.bucket, self._object(key))
+        with _s3_errors(f"storing blob {key[:12]}"):
+            self.client.upload_file(str(self.cache.path(key)), self.bucket, self._object(key))
         return key, size
 
     def put_file(self, path: Path) -> str:
@@ -116,8 +128,20 @@ class S3BlobStore:
     def delete(self, keys: Iterable[str]) -> None:
         keys = list(keys)
         for key in keys:
-            self.client.delete_object(Bucket=self.bucket, Key=self._object(key))
+            with _s3_errors(f"deleting blob {key[:12]}"):
+                self.client.delete_object(Bucket=self.bucket, Key=self._object(key))
         self.cache.delete(keys)
+
+
+@contextmanager
+def _s3_errors(doing: str) -> Iterator[None]:
+    from boto3.exceptions import S3TransferFailedError
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        yield
+    except (BotoCoreError, ClientError, S3TransferFailedError) as exc:
+        raise BlobStoreUnavailableError(f"object store: {doing} failed ({exc})") from exc
 
 
 def open_blob_store(server) -> BlobStore | S3BlobStore:  # type: ignore[no-untyped-def]

@@ -45,7 +45,8 @@ class Seaweed:
         deadline = time.monotonic() + 60
         while True:
             try:
-                client.create_bucket(Bucket=bucket)
+                if bucket not in [b["Name"] for b in client.list_buckets().get("Buckets", [])]:
+                    client.create_bucket(Bucket=bucket)
                 return
             except Exception:  # noqa: BLE001 - not up yet
                 if time.monotonic() > deadline or self.proc.poll() is not None:

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import io
 import os
+import time
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -51,8 +54,10 @@ def test_content_addressed_atomic_and_shared_between_hosts(seaweed, tmp_path):
     assert _objects(seaweed.client(), "t1/") == []
 
 
-@pytest.mark.tesseract
-def test_api_and_workers_on_separate_caches_share_the_bucket(seaweed, tmp_path):
+@contextmanager
+def s3_stack(seaweed: Seaweed, tmp_path: Path, workers_n: int = 1):
+    """redis-server, an API (TestClient) and workers, each "host" with its own cache
+    directory, sharing one database file and the bucket. Yields (client, headers)."""
     redis = RedisServer(tmp_path / "redis")
     redis.start()
     api_dir, worker_dir = tmp_path / "api", tmp_path / "worker"
@@ -75,27 +80,10 @@ def test_api_and_workers_on_separate_caches_share_the_bucket(seaweed, tmp_path):
             key = create_key(s, role="admin")
         assert isinstance(open_blob_store(server), S3BlobStore)
         app = create_app(server, PipelineSettings(), redis=Redis.from_url(redis.url))
-        workers.start()
+        for _ in range(workers_n):
+            workers.start()
         with TestClient(app) as client:
-            page = lltp(51)
-            r = client.post("/v1/dossiers", headers={"X-API-Key": key}, files=[(
-                "files", ("form.jpg", encode(page.image, "jpeg", quality=90, dpi=300),
-                          "image/jpeg"))])
-            dossier_id = r.json()["dossier_id"]
-            import time
-
-            deadline = time.monotonic() + 120
-            while (status := client.get(f"/v1/dossiers/{dossier_id}",
-                                        headers={"X-API-Key": key}).json()["status"]) \
-                    not in ("done", "needs_review", "failed") and time.monotonic() < deadline:
-                time.sleep(0.25)
-            assert status in ("done", "needs_review")
-            pdf = client.get(f"/v1/dossiers/{dossier_id}/pdf", headers={"X-API-Key": key})
-            assert pdf.content.startswith(b"%PDF")  # written by the worker, read by the API
-            assert len(_objects(seaweed.client(), "e2e/")) >= 3  # upload, page PDF, dossier PDF
-            assert client.delete(f"/v1/dossiers/{dossier_id}",
-                                 headers={"X-API-Key": key}).status_code == 204
-            assert _objects(seaweed.client(), "e2e/") == []
+            yield client, {"X-API-Key": key}
         db.dispose()
     finally:
         workers.stop_all()
@@ -105,3 +93,47 @@ def test_api_and_workers_on_separate_caches_share_the_bucket(seaweed, tmp_path):
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+def _post(client, headers, seed: int):
+    page = lltp(seed)
+    return client.post("/v1/dossiers", headers=headers, files=[(
+        "files", ("form.jpg", encode(page.image, "jpeg", quality=90, dpi=300), "image/jpeg"))])
+
+
+def _wait(client, headers, dossier_id: str, timeout_s: float = 120) -> str:
+    deadline = time.monotonic() + timeout_s
+    while (status := client.get(f"/v1/dossiers/{dossier_id}", headers=headers)
+           .json()["status"]) not in ("done", "needs_review", "failed"):
+        assert time.monotonic() < deadline, f"{dossier_id} still {status}"
+        time.sleep(0.25)
+    return status
+
+
+@pytest.mark.tesseract
+def test_api_and_workers_on_separate_caches_share_the_bucket(seaweed, tmp_path):
+    with s3_stack(seaweed, tmp_path) as (client, headers):
+        dossier_id = _post(client, headers, 51).json()["dossier_id"]
+        assert _wait(client, headers, dossier_id) in ("done", "needs_review")
+        pdf = client.get(f"/v1/dossiers/{dossier_id}/pdf", headers=headers)
+        assert pdf.content.startswith(b"%PDF")  # written by the worker, read by the API
+        assert len(_objects(seaweed.client(), "e2e/")) >= 3  # upload, page PDF, dossier PDF
+        assert client.delete(f"/v1/dossiers/{dossier_id}", headers=headers).status_code == 204
+        assert _objects(seaweed.client(), "e2e/") == []
+
+
+@pytest.mark.tesseract
+def test_object_store_down_for_ten_seconds(seaweed, tmp_path):
+    """Uploads during the outage get 503 storage_unavailable (the counter retries); dossiers
+    already queued wait through RQ's retries and complete once the store is back."""
+    with s3_stack(seaweed, tmp_path, workers_n=2) as (client, headers):
+        ids = [_post(client, headers, 70 + i).json()["dossier_id"] for i in range(4)]
+        seaweed.stop()
+        down = time.monotonic()
+        r = _post(client, headers, 80)
+        assert r.status_code == 503 and r.json()["error"] == "storage_unavailable"
+        time.sleep(max(0.0, 10 - (time.monotonic() - down)))
+        seaweed.start()
+        outcomes = [_wait(client, headers, d, timeout_s=180) for d in ids]
+        details = [client.get(f"/v1/dossiers/{d}", headers=headers).json()["error"] for d in ids]
+        assert all(status in ("done", "needs_review") for status in outcomes), details

@@ -100,7 +100,7 @@ def submit_dossier(
     stored: list[tuple[str, str]] = []
     try:
         refs = _store_and_inspect(uploads, stored, blobs=blobs, server=server, pipeline=pipeline)
-    except InputError:
+    except Exception:  # bad input, a full disk, the object store gone: keep nothing
         _drop_unreferenced(db, blobs, {key for _, key in stored})
         raise
     dossier_id = uuid.uuid4().hex

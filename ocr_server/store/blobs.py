@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import tempfile
@@ -17,6 +18,13 @@ _CHUNK = 1 << 20
 
 class BlobTooLargeError(Exception):
     """The stream exceeded the size limit it was written with."""
+
+
+class BlobStoreFullError(OcrServerError):
+    """The blob directory's disk is full: nothing was stored; an operator must make room."""
+
+    code = "storage_full"
+    http_status = 507
 
 
 class BlobStore:
@@ -43,7 +51,10 @@ class BlobStore:
         """
         digest = hashlib.sha256()
         size = 0
-        fd, tmp_name = tempfile.mkstemp(dir=self.root / "tmp")
+        try:
+            fd, tmp_name = tempfile.mkstemp(dir=self.root / "tmp")
+        except OSError as exc:
+            raise _full_or(exc) from exc
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb") as out:
@@ -60,6 +71,8 @@ class BlobStore:
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp.replace(target)
             return key, size
+        except OSError as exc:
+            raise _full_or(exc) from exc
         finally:
             tmp.unlink(missing_ok=True)
 
@@ -77,6 +90,12 @@ class BlobStoreUnavailableError(OcrServerError):
 
     code = "storage_unavailable"
     http_status = 503
+
+
+def _full_or(exc: OSError) -> Exception:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return BlobStoreFullError(f"blob storage is full ({exc.strerror})")
+    return exc
 
 
 class S3BlobStore:

@@ -27,7 +27,7 @@ from ocr_server.submission import Upload, delete_dossier, safe_file_name, submit
 
 router = APIRouter(prefix="/v1/dossiers", tags=["dossiers"])
 
-ERRORS = {code: {"model": ErrorBody} for code in (401, 403, 404, 409, 413, 415, 422, 503)}
+ERRORS = {code: {"model": ErrorBody} for code in (401, 403, 404, 409, 413, 415, 422, 503, 507)}
 ProcedureCode = Literal[tuple(REQUIRED_DOCUMENTS)]  # type: ignore[valid-type]
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import select
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import undefer
 
 from ocr_server import metrics
 from ocr_server.engines.factory import process_engine
@@ -19,7 +19,7 @@ from ocr_server.errors import InputError
 from ocr_server.jobs import enqueue_callback
 from ocr_server.pipeline import PageOutcome, finish_dossier, process_page
 from ocr_server.result import PageResult, Quality
-from ocr_server.store.models import CallbackAttempt, Dossier, Page, utcnow
+from ocr_server.store.models import CallbackAttempt, Dossier, Page, find_page, utcnow
 from ocr_server.store.results import record_result
 from workers.context import current
 
@@ -30,7 +30,7 @@ def process_page_job(dossier_id: str, index: int) -> str:
     """OCR one page; bad input is recorded on the page (no retry), other errors propagate."""
     ctx = current()
     with ctx.db.session() as s:
-        page = _page(s, dossier_id, index)
+        page = find_page(s, dossier_id, index)
         if page is None:  # the dossier was deleted meanwhile
             return "gone"
         if page.status == "done":  # a retry after the work was already recorded
@@ -45,7 +45,7 @@ def process_page_job(dossier_id: str, index: int) -> str:
     with tempfile.TemporaryDirectory(prefix="ocr-page-") as tmp:
         def record_quality(quality: Quality) -> None:
             with ctx.db.session() as s:
-                row = _page(s, dossier_id, index)
+                row = find_page(s, dossier_id, index)
                 if row is not None:
                     row.quality = quality.model_dump(mode="json")
 
@@ -72,16 +72,11 @@ def _engine(ctx, name: str | None):  # type: ignore[no-untyped-def]
     return process_engine(ctx.pipeline.model_copy(update={"engine": name}))
 
 
-def _page(s: Session, dossier_id: str, index: int) -> Page | None:
-    return s.scalars(select(Page).where(Page.dossier_id == dossier_id, Page.index == index)
-                     ).one_or_none()
-
-
 def _record_page(ctx, dossier_id: str, index: int, *, status: str,  # type: ignore[no-untyped-def]
                  outcome: PageOutcome | None = None, pdf_key: str | None = None,
                  error: tuple[str, str] | None = None) -> None:
     with ctx.db.session() as s:
-        page = _page(s, dossier_id, index)
+        page = find_page(s, dossier_id, index)
         if page is None:
             return
         page.status = status

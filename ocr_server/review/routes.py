@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Form, Query, Request
+from fastapi import APIRouter, FastAPI, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -13,7 +13,6 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from ocr_server.api.deps import StateDep
-from ocr_server.errors import UnreadableImageError
 from ocr_server.jobs import enqueue_callback
 from ocr_server.review import images
 from ocr_server.review.auth import (
@@ -40,11 +39,12 @@ from ocr_server.review.views import (
     STATUS_TEXT,
     document_titles,
     document_views,
+    field_kind,
     page_sizes,
     procedure_choices,
 )
 from ocr_server.store.keys import find_key
-from ocr_server.store.models import AccessEvent, Document, Page
+from ocr_server.store.models import AccessEvent, Document, find_page
 from ocr_server.store.models import Field as FieldRow
 from templates.problems import describe
 from templates.review import display_value
@@ -138,7 +138,7 @@ def save_field(dossier_id: str, field_id: int, body: FieldInput, state: StateDep
         with state.db.session() as s:
             outcome = review_field(s, dossier_id, field_id, body.value, reviewer,
                                    ttl_s=state.server.review_claim_s)
-            kind = _kind(outcome.field.document.type, outcome.field.name)
+            kind = field_kind(outcome.field.document.type, outcome.field.name)
             answer = {"action": outcome.action, "status": outcome.field.status,
                       "status_text": STATUS_TEXT[outcome.field.status],
                       "value": display_value(kind, outcome.field.value),
@@ -148,13 +148,6 @@ def save_field(dossier_id: str, field_id: int, body: FieldInput, state: StateDep
         return JSONResponse({"error": exc.code, "detail": str(exc), "problems": exc.problems},
                             status_code=exc.http_status)
     return JSONResponse(answer)
-
-
-def _kind(doc_type: str, name: str) -> str:
-    from templates.registry import default_registry
-
-    spec = default_registry().specs.get(doc_type)
-    return spec.fields[name].kind if spec and name in spec.fields else "text"
 
 
 @router.post("/dossiers/{dossier_id}/finish", dependencies=[CsrfDep])
@@ -174,13 +167,15 @@ def release_claim(dossier_id: str, state: StateDep, reviewer: ReviewerDep) -> Re
     return RedirectResponse("/review", status_code=303)
 
 
-def _page_ref(state: StateDep, dossier_id: str, n: int):  # type: ignore[no-untyped-def]
+def _page_pixels(state: StateDep, dossier_id: str, n: int):  # type: ignore[no-untyped-def]
+    """Page ``n`` as uploaded, decoded (404 when there is none; a damaged file answers 422
+    through the app's error handler)."""
     with state.db.session() as s:
-        page = s.scalars(select(Page).where(Page.dossier_id == dossier_id, Page.index == n)
-                         ).one_or_none()
+        page = find_page(s, dossier_id, n)
         if page is None:
-            return None
-        return page.ref(state.blobs.path(page.blob_key))
+            raise HTTPException(404, f"no page {n}")
+        ref = page.ref(state.blobs.path(page.blob_key))
+    return images.page_pixels(ref, pdf_dpi=state.pipeline.pdf_dpi)
 
 
 _IMAGE_HEADERS = {"Cache-Control": "private, max-age=300"}
@@ -197,14 +192,8 @@ SECURITY_HEADERS = {
 
 @router.get("/dossiers/{dossier_id}/pages/{n}/preview.jpg")
 def page_preview(dossier_id: str, n: int, state: StateDep, _: ReviewerDep) -> Response:
-    ref = _page_ref(state, dossier_id, n)
-    if ref is None:
-        return JSONResponse({"error": "not_found", "detail": f"no page {n}"}, status_code=404)
-    try:
-        pixels = images.page_pixels(ref, pdf_dpi=state.pipeline.pdf_dpi)
-    except UnreadableImageError as exc:
-        return JSONResponse({"error": exc.code, "detail": str(exc)}, status_code=422)
-    data = images.encode(pixels, fmt=".jpg", max_long_side=images.PREVIEW_LONG_SIDE)
+    data = images.encode(_page_pixels(state, dossier_id, n), fmt=".jpg",
+                         max_long_side=images.PREVIEW_LONG_SIDE)
     return Response(data, media_type="image/jpeg", headers=_IMAGE_HEADERS)
 
 
@@ -214,16 +203,9 @@ def field_crop(dossier_id: str, field_id: int, state: StateDep, _: ReviewerDep) 
         row = s.execute(select(FieldRow.page, FieldRow.bbox).join(Document).where(
             FieldRow.id == field_id, Document.dossier_id == dossier_id)).one_or_none()
     if row is None or row.page is None or not row.bbox:
-        return JSONResponse({"error": "not_found", "detail": "this field has no box"},
-                            status_code=404)
-    ref = _page_ref(state, dossier_id, row.page)
-    if ref is None:
-        return JSONResponse({"error": "not_found", "detail": "page gone"}, status_code=404)
-    try:
-        pixels = images.page_pixels(ref, pdf_dpi=state.pipeline.pdf_dpi)
-    except UnreadableImageError as exc:
-        return JSONResponse({"error": exc.code, "detail": str(exc)}, status_code=422)
-    crop = images.crop_with_margin(pixels, tuple(row.bbox))  # type: ignore[arg-type]
+        raise HTTPException(404, "this field has no box")
+    crop = images.crop_with_margin(_page_pixels(state, dossier_id, row.page),
+                                   tuple(row.bbox))  # type: ignore[arg-type]
     return Response(images.encode(crop, max_long_side=1200), media_type="image/png",
                     headers=_IMAGE_HEADERS)
 

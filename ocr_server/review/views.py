@@ -43,6 +43,12 @@ class DocumentView:
     fields: list[FieldView]
 
 
+def field_kind(doc_type: str, name: str) -> str:
+    """The field's normalizer kind (``text`` for a type or field without a template)."""
+    spec = default_registry().specs.get(doc_type)
+    return spec.fields[name].kind if spec and name in spec.fields else "text"
+
+
 def field_label(doc_type: str, name: str) -> str:
     spec = default_registry().specs.get(doc_type)
     fspec = spec.fields.get(name) if spec else None
@@ -58,7 +64,7 @@ def document_views(dossier: Dossier) -> list[DocumentView]:
         spec = registry.specs.get(doc.type)
         fields = []
         for f in doc.fields:
-            kind = spec.fields[f.name].kind if spec and f.name in spec.fields else "text"
+            kind = field_kind(doc.type, f.name)
             fields.append(FieldView(
                 id=f.id, name=f.name, label=field_label(doc.type, f.name), kind=kind,
                 value=display_value(kind, f.value), status=f.status,

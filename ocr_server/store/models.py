@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from ocr_server.loading import PageRef
 
@@ -102,6 +102,12 @@ class Page(Base):
 
 
 Index("ix_pages_status_finished", Page.status, Page.finished_at)
+
+
+def find_page(session: Session, dossier_id: str, index: int) -> Page | None:
+    """Page ``index`` (0-based) of a dossier."""
+    return session.scalars(select(Page).where(Page.dossier_id == dossier_id,
+                                              Page.index == index)).one_or_none()
 
 
 class Document(Base):

@@ -22,7 +22,7 @@ from ocr_server.engines.factory import ENGINE_NAMES
 from ocr_server.loading import render_page_png
 from ocr_server.procedures import REQUIRED_DOCUMENTS
 from ocr_server.review.service import events as review_events
-from ocr_server.store.models import AccessEvent, Dossier, Page
+from ocr_server.store.models import AccessEvent, Dossier, Page, find_page
 from ocr_server.submission import Upload, delete_dossier, safe_file_name, submit_dossier
 
 router = APIRouter(prefix="/v1/dossiers", tags=["dossiers"])
@@ -124,8 +124,7 @@ def get_page_image(dossier_id: str, n: int, state: StateDep, caller: CallerDep) 
     """Page ``n`` (0-based) as uploaded: the file itself, or the page of a multi-page file."""
     with state.db.session() as s:
         _load(caller, dossier_id, s, "read_image")
-        page = s.scalars(select(Page).where(Page.dossier_id == dossier_id, Page.index == n)
-                         ).one_or_none()
+        page = find_page(s, dossier_id, n)
         if page is None:
             raise HTTPException(404, f"no page {n} in dossier {dossier_id!r}")
         ref = page.ref(state.blobs.path(page.blob_key))

@@ -13,7 +13,6 @@ import secrets
 import signal
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -251,11 +250,3 @@ def follow(db, batch: str, *, poll_s: float = 1.0,  # type: ignore[no-untyped-de
             time.sleep(poll_s)
     finally:
         bar.close()
-
-
-def documents_by_type(session: Session, batch: str) -> Counter[str]:
-    from ocr_server.store.models import Document
-
-    return Counter(dict(session.execute(
-        select(Document.type, func.count()).join(Dossier).where(Dossier.batch == batch)
-        .group_by(Document.type)).all()))

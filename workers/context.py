@@ -13,7 +13,7 @@ from redis import Redis
 from ocr_server.config import PipelineSettings, ServerSettings
 from ocr_server.engines.base import OcrEngine
 from ocr_server.engines.factory import create_engine
-from ocr_server.store.blobs import Blobs, open_blob_store
+from ocr_server.store.blobs import BlobStore, open_blob_store
 from ocr_server.store.database import Database
 
 
@@ -22,7 +22,7 @@ class WorkerContext:
     server: ServerSettings
     pipeline: PipelineSettings
     db: Database
-    blobs: Blobs
+    blobs: BlobStore
     redis: Redis
     engine: OcrEngine
 

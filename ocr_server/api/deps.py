@@ -9,7 +9,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import APIKeyHeader
 
 from ocr_server.config import PipelineSettings, ServerSettings
-from ocr_server.store.blobs import Blobs
+from ocr_server.store.blobs import BlobStore
 from ocr_server.store.database import Database
 from ocr_server.store.keys import find_key
 from ocr_server.store.models import Dossier
@@ -20,7 +20,7 @@ class AppState:
     server: ServerSettings
     pipeline: PipelineSettings
     db: Database
-    blobs: Blobs
+    blobs: BlobStore
     redis: object  # redis.Redis; kept loose so tests may pass fakeredis
 
 

@@ -39,6 +39,10 @@ class BlobStore:
         (root / "tmp").mkdir(parents=True, exist_ok=True)
 
     def path(self, key: str) -> Path:
+        """The blob's file (readable as long as the blob exists)."""
+        return self._local(key)
+
+    def _local(self, key: str) -> Path:
         if len(key) != 64 or not all(c in "0123456789abcdef" for c in key):
             raise ValueError(f"not a blob key: {key!r}")
         return self.root / key[:2] / key[2:]
@@ -67,7 +71,7 @@ class BlobStore:
                 out.flush()
                 os.fsync(out.fileno())
             key = digest.hexdigest()
-            target = self.path(key)
+            target = self._local(key)
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp.replace(target)
             return key, size
@@ -82,7 +86,7 @@ class BlobStore:
 
     def delete(self, keys: Iterable[str]) -> None:
         for key in keys:
-            self.path(key).unlink(missing_ok=True)
+            self._local(key).unlink(missing_ok=True)
 
 
 class BlobStoreUnavailableError(OcrServerError):
@@ -98,9 +102,9 @@ def _full_or(exc: OSError) -> Exception:
     return exc
 
 
-class S3BlobStore:
-    """The same content-addressed blobs in an S3 bucket (AWS, SeaweedFS, MinIO, ...), with a
-    local cache directory that gives the pipeline the file paths it reads.
+class S3BlobStore(BlobStore):
+    """The same content-addressed blobs in an S3 bucket (AWS, SeaweedFS, MinIO, ...); the
+    local directory becomes a cache that gives the pipeline the file paths it reads.
 
     A put writes the local copy atomically (as ``BlobStore``), then uploads it: an S3 PUT is
     atomic, and the key is the content's hash, so a repeated or concurrent upload of the same
@@ -109,18 +113,16 @@ class S3BlobStore:
     """
 
     def __init__(self, cache_root: Path, *, client, bucket: str, prefix: str = "") -> None:  # type: ignore[no-untyped-def]
-        self.cache = BlobStore(cache_root)
-        self.root = cache_root
+        super().__init__(cache_root)
         self.client = client
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
 
     def _object(self, key: str) -> str:
-        self.cache.path(key)  # validates the key
         return f"{self.prefix}{key[:2]}/{key[2:]}"
 
     def path(self, key: str) -> Path:
-        local = self.cache.path(key)
+        local = self._local(key)
         if not local.exists():
             local.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp_name = tempfile.mkstemp(dir=self.root / "tmp")
@@ -135,21 +137,18 @@ class S3BlobStore:
         return local
 
     def put_stream(self, stream: BinaryIO, *, max_bytes: int | None = None) -> tuple[str, int]:
-        key, size = self.cache.put_stream(stream, max_bytes=max_bytes)
+        key, size = super().put_stream(stream, max_bytes=max_bytes)
         with _s3_errors(f"storing blob {key[:12]}"):
-            self.client.upload_file(str(self.cache.path(key)), self.bucket, self._object(key))
+            self.client.upload_file(str(self._local(key)), self.bucket, self._object(key))
         return key, size
-
-    def put_file(self, path: Path) -> str:
-        with path.open("rb") as fh:
-            return self.put_stream(fh)[0]
 
     def delete(self, keys: Iterable[str]) -> None:
         keys = list(keys)
         for key in keys:
+            self._local(key)  # validates the key
             with _s3_errors(f"deleting blob {key[:12]}"):
                 self.client.delete_object(Bucket=self.bucket, Key=self._object(key))
-        self.cache.delete(keys)
+        super().delete(keys)
 
 
 @contextmanager
@@ -163,7 +162,7 @@ def _s3_errors(doing: str) -> Iterator[None]:
         raise BlobStoreUnavailableError(f"object store: {doing} failed ({exc})") from exc
 
 
-def open_blob_store(server) -> BlobStore | S3BlobStore:  # type: ignore[no-untyped-def]
+def open_blob_store(server) -> BlobStore:  # type: ignore[no-untyped-def]
     """The store the settings name: ``OCR_SERVER_BLOB_URL=s3://bucket/prefix`` (endpoint from
     ``OCR_SERVER_S3_ENDPOINT``, credentials as boto3 finds them, e.g. ``AWS_ACCESS_KEY_ID``),
     else the local directory."""
@@ -177,6 +176,3 @@ def open_blob_store(server) -> BlobStore | S3BlobStore:  # type: ignore[no-untyp
     bucket, _, prefix = url[5:].partition("/")
     client = boto3.client("s3", endpoint_url=server.s3_endpoint or None)
     return S3BlobStore(server.blob_dir, client=client, bucket=bucket, prefix=prefix)
-
-
-Blobs = BlobStore | S3BlobStore

@@ -13,9 +13,6 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import signal
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -96,7 +93,7 @@ def main() -> None:
     from ocr_server.store.database import Database, prepare_storage
     from ocr_server.store.models import Dossier
     from ocr_server.submission import Upload, submit_dossier
-    from tests.server.stack import RedisServer
+    from tests.server.stack import RedisServer, Workers
 
     work = Path(tempfile.mkdtemp(prefix="bigpdf-"))
     pdf_path = work / "archive.pdf"
@@ -111,9 +108,9 @@ def main() -> None:
     prepare_storage(server.data_dir, server.db_url)
     db = Database(server.db_url)
     redis = Redis.from_url(redis_server.url)
-    procs = [subprocess.Popen([sys.executable, "-m", "ocr_server.cli", "worker"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              start_new_session=True) for _ in range(args.workers)]
+    procs = Workers(env, work)
+    for _ in range(args.workers):
+        procs.start()
     try:
         while len(Worker.all(connection=redis)) < args.workers:
             time.sleep(0.1)
@@ -124,7 +121,7 @@ def main() -> None:
             create_key(s, role="admin", name="bench")
         with db.session() as s:
             owner = s.query(ApiKey).first().id  # type: ignore[union-attr]
-        with PeakRss([p.pid for p in procs]) as peak:
+        with PeakRss([p.pid for p in procs.procs]) as peak:
             start = time.perf_counter()
             before = psutil.Process().memory_info().rss
             with pdf_path.open("rb") as f:
@@ -147,10 +144,7 @@ def main() -> None:
         print(f"submitting process: {before / 2**20:.0f} MB before, "
               f"{submit_rss / 2**20:.0f} MB after storing and inspecting the PDF")
     finally:
-        for p in procs:
-            os.killpg(p.pid, signal.SIGTERM)
-        for p in procs:
-            p.wait(timeout=30)
+        procs.stop_all()
         redis_server.stop()
 
 

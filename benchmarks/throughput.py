@@ -73,7 +73,7 @@ def run_server_path(pages: list[Path], work: Path, workers: int) -> tuple[float,
     from ocr_server.store.blobs import BlobStore
     from ocr_server.store.database import Database, prepare_storage
     from ocr_server.store.models import Dossier, Page
-    from tests.server.stack import RedisServer
+    from tests.server.stack import RedisServer, Workers
 
     redis_server = RedisServer(work / "redis")
     redis_server.start()
@@ -83,10 +83,9 @@ def run_server_path(pages: list[Path], work: Path, workers: int) -> tuple[float,
     prepare_storage(server.data_dir, server.db_url)
     db = Database(server.db_url)
     redis = Redis.from_url(redis_server.url)
-    procs = [subprocess.Popen([sys.executable, "-m", "ocr_server.cli", "worker", "--queues",
-                               "bulk"], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
-             for _ in range(workers)]
+    procs = Workers(env, work)
+    for _ in range(workers):
+        procs.start("bulk")
     try:
         while len(Worker.all(connection=redis)) < workers:  # started and engine loaded
             time.sleep(0.1)
@@ -113,10 +112,7 @@ def run_server_path(pages: list[Path], work: Path, workers: int) -> tuple[float,
             0.0, (worker_seconds - sum(stages.values())) / n)
         return elapsed, per_page
     finally:
-        for p in procs:
-            os.killpg(p.pid, 15)
-        for p in procs:
-            p.wait(timeout=30)
+        procs.stop_all()
         redis_server.stop()
         db.dispose()
 

@@ -7,13 +7,13 @@ transaction, so the result never disagrees with the audit trail.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import ClassVar
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from ocr_server.errors import OcrServerError
 from ocr_server.store.models import ApiKey, Document, Dossier, Field, ReviewEvent, utcnow
@@ -220,13 +220,12 @@ def review_field(session: Session, dossier_id: str, field_id: int, text: str | N
 
 def _mirror_field(dossier: Dossier, doc_index: int, field: Field, old: str | None,
                   reviewer: Reviewer, now: datetime) -> None:
-    result = copy.deepcopy(dossier.result or {})
-    entry = result["documents"][doc_index]["fields"][field.name]
+    entry = dossier.result["documents"][doc_index]["fields"][field.name]  # type: ignore[index]
     if field.status == "corrected":
         entry.setdefault("ocr_value", old)  # the first correction keeps what OCR read
     entry.update(value=field.value, status=field.status, problems=list(field.problems),
                  reviewed_by=reviewer.name, reviewed_at=now.isoformat(timespec="seconds") + "Z")
-    dossier.result = result  # a new object, so the JSON column is written
+    flag_modified(dossier, "result")  # changed in place: a dossier's result may be megabytes
 
 
 def pending_count(session: Session, dossier_id: str) -> int:
@@ -242,11 +241,10 @@ def finish_review(session: Session, dossier_id: str, reviewer: Reviewer, *, ttl_
     left = pending_count(session, dossier_id)
     if left:
         raise ReviewIncompleteError(f"còn {left} trường chưa kiểm tra")
-    result = copy.deepcopy(dossier.result or {})
-    result["status"] = "done"
-    result["review"] = {"by": reviewer.name,
-                        "finished_at": now.isoformat(timespec="seconds") + "Z"}
-    dossier.result = result
+    dossier.result["status"] = "done"  # type: ignore[index]
+    dossier.result["review"] = {"by": reviewer.name,  # type: ignore[index]
+                                "finished_at": now.isoformat(timespec="seconds") + "Z"}
+    flag_modified(dossier, "result")
     dossier.status = "done"
     dossier.reviewed_at = now
     dossier.claimed_by_key_id = None

@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--queues", default="counter,bulk",
                         help="comma-separated, in priority order (default: counter,bulk)")
     worker.add_argument("--burst", action="store_true", help="exit when the queues are empty")
+    worker.add_argument("--name", default=None, metavar="NAME",
+                        help="worker name shown in RQ's registries (default: a random id); "
+                             "e.g. the machine's name, to see which host ran a page")
     keys = sub.add_parser("keys", help="manage API keys")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True, parser_class=_Parser)
     create = keys_sub.add_parser("create", help="create a key and print it (shown only once)")
@@ -90,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             unknown = [q for q in queues if q not in ("counter", "bulk")]
             if unknown or not queues:
                 raise InputError(f"--queues: unknown queue(s) {unknown}; use counter,bulk")
-            run_worker(queues, burst=args.burst)
+            run_worker(queues, burst=args.burst, name=args.name)
             return 0
         if args.command == "keys":
             return _create_key(args)

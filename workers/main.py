@@ -65,13 +65,14 @@ class OcrWorker(Worker):
             self.log.exception("retention purge failed")
 
 
-def run_worker(queues: Sequence[str], *, burst: bool = False) -> bool:
+def run_worker(queues: Sequence[str], *, burst: bool = False, name: str | None = None) -> bool:
     server, pipeline = ServerSettings(), PipelineSettings()
     prepare_storage(server.data_dir, server.db_url)
     ctx = init_worker(server, pipeline)
     worker = OcrWorker(
         [Queue(name, connection=ctx.redis) for name in queues],
         connection=ctx.redis,
+        name=name,
         job_monitoring_interval=JOB_MONITORING_INTERVAL_S,
         maintenance_interval=MAINTENANCE_INTERVAL_S,
         worker_ttl=WORKER_TTL_S,

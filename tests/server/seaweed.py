@@ -14,8 +14,11 @@ WEED = Path(sys.executable).parent / "weed"
 
 
 class Seaweed:
-    def __init__(self, folder: Path) -> None:
+    """``weed server -s3`` on loopback, or on ``host`` (a local address such as a test link's)."""
+
+    def __init__(self, folder: Path, host: str = "127.0.0.1") -> None:
         self.folder = folder
+        self.host = host
         self.ports = {name: free_port() for name in (
             "master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port",
             "filer.port.grpc", "s3.port", "s3.port.grpc")}
@@ -23,7 +26,7 @@ class Seaweed:
 
     @property
     def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.ports['s3.port']}"
+        return f"http://{self.host}:{self.ports['s3.port']}"
 
     def client(self):  # type: ignore[no-untyped-def]
         import boto3
@@ -38,8 +41,8 @@ class Seaweed:
         self.folder.mkdir(parents=True, exist_ok=True)
         args = [f"-{name}={port}" for name, port in self.ports.items()]
         self.proc = subprocess.Popen(
-            [exe, "server", f"-dir={self.folder}", "-s3", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-             "-master.telemetry=false", *args],
+            [exe, "server", f"-dir={self.folder}", "-s3", f"-ip={self.host}",
+             f"-ip.bind={self.host}", "-master.telemetry=false", *args],
             stdout=(self.folder / "weed.log").open("wb"), stderr=subprocess.STDOUT)
         client = self.client()
         deadline = time.monotonic() + 60

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from redis import Redis
@@ -21,25 +22,31 @@ def free_port() -> int:
 
 
 class RedisServer:
-    """redis-server on loopback with AOF (fsync always) in its own directory."""
+    """redis-server with AOF (fsync always) in its own directory, on loopback unless ``host``
+    names another local address (the multi-host test's link); off loopback Redis wants a
+    password, as a real deployment's would."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, host: str = "127.0.0.1", password: str | None = None) -> None:
         self.folder = folder
+        self.host = host
+        self.password = password
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}{self.host}:{self.port}/0"
 
     def start(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         exe = shutil.which("redis-server") or "/usr/bin/redis-server"
         self.proc = subprocess.Popen(
-            [exe, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
-             "--appendonly", "yes", "--appendfsync", "always", "--save", ""],
+            [exe, "--port", str(self.port), "--bind", self.host, "--dir", str(self.folder),
+             "--appendonly", "yes", "--appendfsync", "always", "--save", "",
+             *(["--requirepass", self.password] if self.password else [])],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = Redis(port=self.port)
+        client = Redis.from_url(self.url)
         for _ in range(100):
             try:
                 client.ping()
@@ -69,11 +76,17 @@ class Workers:
         self.log_dir = log_dir
         self.procs: list[subprocess.Popen[bytes]] = []
 
-    def start(self, queues: str = "counter,bulk") -> subprocess.Popen[bytes]:
-        log = (self.log_dir / f"worker-{len(self.procs)}.log").open("wb")
+    def start(self, queues: str = "counter,bulk", *, name: str | None = None,
+              prefix: Sequence[str] = (), env: dict[str, str] | None = None,
+              ) -> subprocess.Popen[bytes]:
+        """``prefix`` wraps the command (``ip netns exec HOST``); ``env`` replaces the stack's."""
+        log = (self.log_dir / f"worker-{name or len(self.procs)}.log").open("wb")
+        cmd = [sys.executable, "-m", "ocr_server.cli", "worker", "--queues", queues]
+        if name:
+            cmd += ["--name", name]
         proc = subprocess.Popen(
-            [sys.executable, "-m", "ocr_server.cli", "worker", "--queues", queues],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            [*prefix, *cmd], env=env or self.env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True)
         self.procs.append(proc)
         return proc
 

@@ -147,12 +147,14 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ocr_server.api.app import create_app
+    from ocr_server.api.timeouts import header_timeout_protocol
     from ocr_server.config import ServerSettings
     from ocr_server.store.database import prepare_storage
 
     server = ServerSettings()
     prepare_storage(server.data_dir, server.db_url)
-    uvicorn.run(create_app(server), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(create_app(server), host=args.host, port=args.port, log_level="info",
+                http=header_timeout_protocol(server.header_timeout_s))
     return 0
 
 

@@ -68,6 +68,9 @@ class ServerSettings(BaseSettings):
         blob_url: ``s3://bucket/prefix`` to keep blobs in an S3 bucket (the data dir then holds
             a cache); unset, blobs stay in the data dir.
         s3_endpoint: the S3 API's URL for a store other than AWS (SeaweedFS, MinIO).
+        header_timeout_s: a request's headers must arrive within this (slow clients).
+        body_idle_timeout_s: the longest pause inside a request body.
+        body_timeout_s: the longest a request body may take in all.
     """
 
     model_config = SettingsConfigDict(extra="ignore")
@@ -88,6 +91,11 @@ class ServerSettings(BaseSettings):
     s3_endpoint: str | None = Field(default=None, validation_alias="OCR_SERVER_S3_ENDPOINT")
     retention_days: int | None = Field(default=None, ge=1,
                                        validation_alias="OCR_SERVER_RETENTION_DAYS")
+    header_timeout_s: float = Field(default=10.0, gt=0,
+                                    validation_alias="OCR_SERVER_HEADER_TIMEOUT_S")
+    body_idle_timeout_s: float = Field(default=30.0, gt=0,
+                                       validation_alias="OCR_SERVER_BODY_IDLE_TIMEOUT_S")
+    body_timeout_s: float = Field(default=600.0, gt=0, validation_alias="OCR_SERVER_BODY_TIMEOUT_S")
 
     @property
     def db_url(self) -> str:

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from ocr_server.jobs import finish_job_data, finish_job_id, page_job_data, page_job_id
 from ocr_server.store.database import Database
 from ocr_server.store.models import Dossier, Page, utcnow
+from workers.tasks import fail_dossier
 
 log = logging.getLogger("workers.janitor")
 
@@ -58,8 +59,15 @@ def requeue_lost_jobs(redis: Redis, db: Database, *, page_timeout_s: int) -> lis
                 queue.enqueue_many([data])  # Redis lost it altogether
                 requeued.append(job_id)
                 continue
-            if job.get_status() in _ENDED:
-                continue  # a finished or failed job is the finishing job's business
+            status = job.get_status()
+            if status == JobStatus.FAILED and job_id == finish_job_id(dossier_id):
+                # the finishing job failed for good (not a storage error, which it records):
+                # nothing else will end this dossier
+                fail_dossier(db, redis, dossier_id, "internal_error",
+                             "the dossier could not be finished; see the worker log")
+                continue
+            if status in _ENDED:
+                continue  # a finished or failed page job is the finishing job's business
             queue.enqueue_job(job)
             requeued.append(job_id)
     if requeued:

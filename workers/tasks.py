@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import hmac
 import json
@@ -10,20 +11,39 @@ import time
 from pathlib import Path
 
 import httpx
+from redis import Redis
+from rq import get_current_job
 from sqlalchemy import select
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import Session, undefer
 
 from ocr_server import metrics
 from ocr_server.engines.factory import process_engine
-from ocr_server.errors import InputError
+from ocr_server.errors import InputError, OcrServerError
 from ocr_server.jobs import enqueue_callback
 from ocr_server.pipeline import PageOutcome, finish_dossier, process_page
 from ocr_server.result import PageResult, Quality
+from ocr_server.store.blobs import BlobStoreFullError, BlobStoreUnavailableError
+from ocr_server.store.database import Database
 from ocr_server.store.models import CallbackAttempt, Dossier, Page, find_page, utcnow
 from ocr_server.store.results import record_result
 from workers.context import current
 
 CALLBACK_TIMEOUT_S = 10.0
+
+
+def _storage_error(exc: Exception) -> OcrServerError | None:
+    """A full disk or an unreachable object store, as the error to record; else None.
+    These may pass (room is made, the store comes back), so they are retried first."""
+    if isinstance(exc, (BlobStoreFullError, BlobStoreUnavailableError)):
+        return exc
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return BlobStoreFullError(f"the worker's disk is full ({exc.strerror})")
+    return None
+
+
+def _last_attempt() -> bool:
+    job = get_current_job()
+    return job is None or not job.retries_left
 
 
 def process_page_job(dossier_id: str, index: int) -> str:
@@ -53,13 +73,19 @@ def process_page_job(dossier_id: str, index: int) -> str:
             outcome = process_page(ref, index, engine=_engine(ctx, engine_name),
                                    settings=ctx.pipeline,
                                    workdir=Path(tmp), on_quality=record_quality)
+            started = time.perf_counter()
+            pdf_key = ctx.blobs.put_file(outcome.pdf_path)
+            outcome.timings_ms["store"] = (time.perf_counter() - started) * 1000
         except InputError as exc:
             _record_page(ctx, dossier_id, index, status="failed", error=(exc.code, str(exc)))
             metrics.record_page(ctx.redis, {}, ok=False)
             return "failed"
-        started = time.perf_counter()
-        pdf_key = ctx.blobs.put_file(outcome.pdf_path)
-        outcome.timings_ms["store"] = (time.perf_counter() - started) * 1000
+        except Exception as exc:
+            if (error := _storage_error(exc)) is None or not _last_attempt():
+                raise  # RQ retries (PAGE_RETRY)
+            _record_page(ctx, dossier_id, index, status="failed", error=(error.code, str(error)))
+            metrics.record_page(ctx.redis, {}, ok=False)
+            return "failed"
     _record_page(ctx, dossier_id, index, status="done", outcome=outcome, pdf_key=pdf_key)
     metrics.record_page(ctx.redis, outcome.timings_ms, ok=True)
     return "done"
@@ -104,26 +130,26 @@ def finish_dossier_job(dossier_id: str) -> str:
         unfinished = [p for p in pages if p.status != "done"]
         if failed or unfinished:
             first = failed[0] if failed else unfinished[0]
-            dossier.status = "failed"
-            dossier.error_code = first.error_code or "internal_error"
-            dossier.error_detail = first.error_detail or (
-                f"page {first.index + 1} ({first.file_name}) could not be processed")
-            dossier.finished_at = utcnow()
-            _maybe_callback(ctx, dossier)
-            metrics.record_dossier(ctx.redis, "failed")
-            return "failed"
+            return fail_dossier(ctx.db, ctx.redis, dossier_id, first.error_code or "internal_error",
+                                 first.error_detail or f"page {first.index + 1} "
+                                 f"({first.file_name}) could not be processed", session=s)
         outcomes = [
             PageOutcome(PageResult.model_validate(p.result), ctx.blobs.path(p.pdf_key or ""),
                         dict(p.timings_ms or {}))
             for p in pages
         ]
         procedure, pdfa = dossier.procedure, dossier.pdf_format == "pdfa-2b"
-    with tempfile.TemporaryDirectory(prefix="ocr-finish-") as tmp:
-        target = Path(tmp) / "dossier.pdf"
-        result = finish_dossier(outcomes, dossier_id=dossier_id, procedure=procedure,
-                                pdf_target=target, pdfa=pdfa,
-                                accept_confidence=ctx.pipeline.accept_confidence)
-        pdf_key = ctx.blobs.put_file(target)
+    try:
+        with tempfile.TemporaryDirectory(prefix="ocr-finish-") as tmp:
+            target = Path(tmp) / "dossier.pdf"
+            result = finish_dossier(outcomes, dossier_id=dossier_id, procedure=procedure,
+                                    pdf_target=target, pdfa=pdfa,
+                                    accept_confidence=ctx.pipeline.accept_confidence)
+            pdf_key = ctx.blobs.put_file(target)
+    except Exception as exc:
+        if (error := _storage_error(exc)) is None or not _last_attempt():
+            raise
+        return fail_dossier(ctx.db, ctx.redis, dossier_id, error.code, str(error))
     with ctx.db.session() as s:
         dossier = s.get(Dossier, dossier_id)
         if dossier is None:
@@ -134,6 +160,25 @@ def finish_dossier_job(dossier_id: str) -> str:
         _maybe_callback(ctx, dossier)
     metrics.record_dossier(ctx.redis, result.status)
     return result.status
+
+
+def fail_dossier(db: Database, redis: Redis, dossier_id: str, code: str, detail: str,
+                 session: Session | None = None) -> str:
+    """Mark the dossier ``failed`` with its reason (in ``session`` if given) and queue its
+    callback. Used by the finishing job and by the janitor."""
+    if session is None:
+        with db.session() as s:
+            return fail_dossier(db, redis, dossier_id, code, detail, session=s)
+    dossier = session.get(Dossier, dossier_id)
+    if dossier is None:
+        return "gone"
+    dossier.status = "failed"
+    dossier.error_code, dossier.error_detail = code, detail
+    dossier.finished_at = utcnow()
+    if dossier.callback_url:
+        enqueue_callback(redis, dossier.id, priority=dossier.priority)
+    metrics.record_dossier(redis, "failed")
+    return "failed"
 
 
 def _maybe_callback(ctx, dossier: Dossier) -> None:  # type: ignore[no-untyped-def]

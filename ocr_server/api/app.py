@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from ocr_server.api.deps import AppState
 from ocr_server.api.errors import install_error_handlers
 from ocr_server.api.routes import dossiers, health
+from ocr_server.api.timeouts import BodyTimeoutMiddleware
 from ocr_server.config import PipelineSettings, ServerSettings
 from ocr_server.review.routes import install_review
 from ocr_server.store.blobs import open_blob_store
@@ -31,6 +32,8 @@ def create_app(server: ServerSettings | None = None, pipeline: PipelineSettings 
     app.state.ocr = AppState(server=server, pipeline=pipeline, db=Database(server.db_url),
                              blobs=open_blob_store(server), redis=redis)
     install_error_handlers(app)
+    app.add_middleware(BodyTimeoutMiddleware, idle_s=server.body_idle_timeout_s,
+                       total_s=server.body_timeout_s)
     app.include_router(health.router)
     app.include_router(dossiers.router)
     app.include_router(dossiers.audit_router)

@@ -15,7 +15,7 @@ log = logging.getLogger("ocr_server.api")
 
 
 _HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 409: "conflict"}
+               405: "method_not_allowed", 408: "request_timeout", 409: "conflict"}
 
 
 def error_response(status: int, code: str, detail: str,

@@ -31,7 +31,7 @@ from tests.documents import lltp
 from tests.multihost.network import SERVICE_IP, Host, HostNetwork, netns_supported
 from tests.multihost.postgres import PrivatePostgres, server_bin
 from tests.server.seaweed import Seaweed
-from tests.server.stack import RedisServer, Workers
+from tests.server.stack import RedisServer, Workers, fault_outcome, wait_final
 from tests.synthetic import encode
 
 pytestmark = [pytest.mark.slow, pytest.mark.tesseract]
@@ -80,13 +80,7 @@ class Cluster:
         return r.json()["dossier_id"]
 
     def wait(self, dossier_id: str, timeout_s: float = 300) -> dict:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            body = self.client.get(f"/v1/dossiers/{dossier_id}", headers=self.headers).json()
-            if body["status"] in ("done", "needs_review", "failed"):
-                return body
-            assert time.monotonic() < deadline, f"{dossier_id} still {body['status']}"
-            time.sleep(0.25)
+        return wait_final(self.client, self.headers, dossier_id, timeout_s)
 
     def pages_per_min(self, pages: list[bytes]) -> tuple[str, float]:
         start = time.monotonic()
@@ -185,6 +179,7 @@ def test_two_worker_hosts_share_a_bulk_dossier_and_survive_a_cut_link(cluster, s
     body = cluster.wait(dossier_id, timeout_s=300)
     print(f"multi-host: link cut; dossier {body['status']} "
           f"{time.monotonic() - cut_at:.0f} s after the cut")
+    fault_outcome("worker host cut off mid-page (link down)", [body])
     assert body["status"] in ("done", "needs_review"), body
     job = Job.fetch(job_id, connection=cluster.redis)
     assert job.worker_name == "host-1" and job.get_status() == "finished"

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from ocr_server.api.app import create_app
 from ocr_server.config import PipelineSettings, ServerSettings
 from ocr_server.store.database import Database, upgrade
 from ocr_server.store.keys import create_key
-from tests.server.stack import RedisServer, Workers
+from tests.server.stack import RedisServer, Workers, wait_final
 
 
 @dataclass
@@ -31,13 +30,7 @@ class Stack:
         return {"X-API-Key": self.keys[role], **extra}
 
     def wait(self, dossier_id: str, timeout_s: float = 120, role: str = "counter") -> dict:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            body = self.client.get(f"/v1/dossiers/{dossier_id}", headers=self.headers(role)).json()
-            if body["status"] in ("done", "needs_review", "failed"):
-                return body
-            time.sleep(0.25)
-        raise AssertionError(f"dossier {dossier_id} not finished after {timeout_s}s: {body}")
+        return wait_final(self.client, self.headers(role), dossier_id, timeout_s)
 
 
 @pytest.fixture

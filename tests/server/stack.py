@@ -104,3 +104,32 @@ class Workers:
                 except (subprocess.TimeoutExpired, ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
         self.procs.clear()
+
+
+FINAL_STATUSES = ("done", "needs_review", "failed")
+
+
+def wait_final(client, headers: dict[str, str], dossier_id: str,  # type: ignore[no-untyped-def]
+               timeout_s: float = 120) -> dict:
+    """Poll ``GET /v1/dossiers/{id}`` until the dossier has ended; its status body."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        body = client.get(f"/v1/dossiers/{dossier_id}", headers=headers).json()
+        if body.get("status") in FINAL_STATUSES:
+            return body  # type: ignore[no-any-return]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"dossier {dossier_id} not ended after {timeout_s}s: {body}")
+        time.sleep(0.25)
+
+
+def fault_outcome(fault: str, bodies: list[dict]) -> None:
+    """Check and print one row of the fault table (``pytest -s`` shows it): every dossier
+    ended ``done``/``needs_review``, or ``failed`` with a reason; none lost."""
+    done = sum(b.get("status") in ("done", "needs_review") for b in bodies)
+    failed = [b for b in bodies if b.get("status") == "failed"]
+    reasons = sorted({b["error"]["error"] for b in failed if b.get("error")})
+    lost = len(bodies) - done - len(failed)
+    print(f"\nFAULT | {fault} | {len(bodies)} dossiers | done {done} | failed {len(failed)} "
+          f"{'(' + ', '.join(reasons) + ')' if reasons else ''} | lost {lost}")
+    assert lost == 0, bodies
+    assert all(b.get("error") and b["error"].get("detail") for b in failed), failed

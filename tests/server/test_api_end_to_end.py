@@ -18,6 +18,7 @@ from rq.registry import StartedJobRegistry
 
 from tests.badfiles import write_bad_files
 from tests.conftest import lltp_page, text_page
+from tests.server.stack import fault_outcome
 from tests.synthetic import encode, rotate_quarter, skew
 
 pytestmark = pytest.mark.tesseract
@@ -231,6 +232,7 @@ def test_sigkilled_worker_page_is_rerun_and_dossier_completes(stack):
     killed_at = time.monotonic()
     stack.workers.start()
     final = stack.wait(dossier_id, timeout_s=90)
+    fault_outcome("worker SIGKILL mid-page", [final])
     assert final["status"] in COMPLETED
     assert time.monotonic() - killed_at < 60
 
@@ -242,8 +244,9 @@ def test_queued_dossiers_survive_a_redis_restart(stack, two_pages):
     stack.redis.kill()  # SIGKILL: only what AOF wrote survives
     stack.redis.start()
     stack.workers.start()
-    for dossier_id in ids:
-        assert stack.wait(dossier_id, timeout_s=90)["status"] in COMPLETED
+    bodies = [stack.wait(dossier_id, timeout_s=90) for dossier_id in ids]
+    fault_outcome("Redis SIGKILL and restart (queued dossiers)", bodies)
+    assert all(body["status"] in COMPLETED for body in bodies)
 
 
 def test_health_and_readiness(stack):
@@ -289,7 +292,9 @@ def test_a_job_rq_lost_is_put_back_and_the_dossier_completes(stack, two_pages):
         dossier = s.get(Dossier, dossier_id)
         dossier.created_at -= timedelta(seconds=120)
     stack.workers.start()
-    assert stack.wait(dossier_id, timeout_s=60)["status"] in COMPLETED
+    final = stack.wait(dossier_id, timeout_s=60)
+    fault_outcome("a job RQ lost (in no queue)", [final])
+    assert final["status"] in COMPLETED
 
 
 def test_commands_create_a_missing_data_dir(tmp_path):
@@ -303,3 +308,32 @@ def test_commands_create_a_missing_data_dir(tmp_path):
         assert proc.returncode == 0, proc.stderr
     assert (data / "ocr-server.db").exists()
     assert proc.stdout.startswith("ocr_") and len(proc.stdout.strip()) > 30
+
+
+def test_a_finishing_job_that_failed_for_good_fails_the_dossier(stack, two_pages):
+    """Nothing else would end a dossier whose finishing job has spent its retries: the
+    workers' maintenance marks it failed with a reason instead of leaving it processing."""
+    from datetime import timedelta
+
+    from rq import Queue
+    from rq.job import JobStatus
+    from rq.registry import DeferredJobRegistry
+
+    from ocr_server.jobs import finish_job_id, page_job_id
+    from ocr_server.store.models import Dossier, Page
+    from workers.janitor import requeue_lost_jobs
+
+    r = stack.client.post("/v1/dossiers", files=_files(two_pages[0]), headers=stack.headers())
+    dossier_id = r.json()["dossier_id"]
+    conn = Redis.from_url(stack.redis.url)
+    queue = Queue("counter", connection=conn)
+    queue.remove(page_job_id(dossier_id, 0))
+    finish = Job.fetch(finish_job_id(dossier_id), connection=conn)
+    DeferredJobRegistry(queue=queue).remove(finish)
+    finish.set_status(JobStatus.FAILED)  # as RQ leaves it after the last retry
+    with stack.db.session() as s:
+        s.get(Dossier, dossier_id).created_at -= timedelta(seconds=120)
+        s.query(Page).filter_by(dossier_id=dossier_id).update({"status": "done"})
+    assert requeue_lost_jobs(conn, stack.db, page_timeout_s=60) == []
+    body = stack.client.get(f"/v1/dossiers/{dossier_id}", headers=stack.headers()).json()
+    assert body["status"] == "failed" and body["error"]["error"] == "internal_error"

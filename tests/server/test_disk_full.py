@@ -1,6 +1,8 @@
 """The blob directory's disk fills up (a 3 MB tmpfs): the upload that does not fit gets 507
 ``storage_full``, nothing half-written stays behind, earlier dossiers are untouched, and once
-room is made uploads work again. Needs root to mount the tmpfs (CI runs as root)."""
+room is made uploads work again. On the worker's side of the same full disk, its dossiers end
+``failed`` with ``storage_full`` once RQ's retries are spent, never stuck in ``processing``.
+Needs root to mount the tmpfs (CI runs as root)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from ocr_server.api.app import create_app
 from ocr_server.config import PipelineSettings, ServerSettings
 from ocr_server.store.database import Database, upgrade
 from ocr_server.store.keys import create_key
-from tests.server.stack import RedisServer
+from tests.server.stack import RedisServer, Workers, fault_outcome, wait_final
 from tests.synthetic import encode
 
 
@@ -37,6 +39,18 @@ def _noise_jpeg(seed: int) -> bytes:
     return encode(rng.integers(0, 256, (700, 700, 3), dtype=np.uint8), "jpeg", quality=95)
 
 
+def _fill(path):  # type: ignore[no-untyped-def]
+    """Take the disk's last free bytes."""
+    with path.open("wb", buffering=0) as out:
+        try:
+            while True:
+                out.write(b"\0" * 65536)
+                out.flush()
+        except OSError:
+            pass
+    return path
+
+
 def test_full_disk_gives_507_and_leaves_nothing_half_written(full_disk):
     redis = RedisServer(full_disk / "redis")
     redis.start()
@@ -48,6 +62,9 @@ def test_full_disk_gives_507_and_leaves_nothing_half_written(full_disk):
     with db.session() as s:
         key = create_key(s, role="admin")
     headers = {"X-API-Key": key}
+    workers = Workers(dict(os.environ, REDIS_URL=redis.url, OCR_SERVER_DATA_DIR=str(data),
+                           DATABASE_URL=server.db_url,
+                           TMPDIR=str(data / "blobs" / "worker-tmp")), full_disk)
     try:
         with TestClient(create_app(server, PipelineSettings(),
                                    redis=Redis.from_url(redis.url))) as client:
@@ -65,11 +82,24 @@ def test_full_disk_gives_507_and_leaves_nothing_half_written(full_disk):
             for dossier_id in accepted:
                 assert client.get(f"/v1/dossiers/{dossier_id}", headers=headers).json()[
                     "status"] == "queued"
-            assert client.delete(f"/v1/dossiers/{accepted[0]}",
-                                 headers=headers).status_code == 204
+            # a worker on the same full disk (its temporary files too) cannot write a page
+            worker_tmp = data / "blobs" / "worker-tmp"
+            worker_tmp.mkdir()
+            filler = _fill(data / "blobs" / "filler")
+            workers.start()
+            bodies = [wait_final(client, headers, d, timeout_s=180) for d in accepted]
+            fault_outcome("blob disk full (API and worker side)", bodies)
+            assert {b["error"]["error"] for b in bodies} == {"storage_full"}, bodies
+            filler.unlink()
+            for dossier_id in accepted:  # the operator makes room: the failed dossiers go
+                assert client.delete(f"/v1/dossiers/{dossier_id}",
+                                     headers=headers).status_code == 204
             r = client.post("/v1/dossiers", headers=headers, files=[
                 ("files", ("again.jpg", _noise_jpeg(99), "image/jpeg"))])
             assert r.status_code == 202
+            again = wait_final(client, headers, r.json()["dossier_id"], timeout_s=60)
+            assert again["status"] in ("done", "needs_review"), again.get("error")
     finally:
+        workers.stop_all()
         db.dispose()
         redis.stop()

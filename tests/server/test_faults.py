@@ -12,6 +12,7 @@ import time
 import pytest
 
 from tests.documents import lltp
+from tests.server.stack import fault_outcome
 from tests.synthetic import encode
 
 pytestmark = [pytest.mark.tesseract, pytest.mark.slow]
@@ -42,9 +43,7 @@ def test_postgres_restart_mid_batch_loses_nothing(stack):
     time.sleep(1.5)  # workers are inside pages now
     _restart_postgres()
     outcomes = [stack.wait(dossier_id, timeout_s=240) for dossier_id in ids]
-    for body in outcomes:
-        assert body["status"] in ("done", "needs_review") or (
-            body["status"] == "failed" and body["error"]["detail"])
+    fault_outcome("PostgreSQL restart mid-batch", outcomes)
     assert sum(body["status"] != "failed" for body in outcomes) >= 3  # retries carry them
 
 
@@ -83,6 +82,7 @@ def test_engine_process_crash_is_retried(stack):
     time.sleep(0.2)  # inside the page
     os.kill(horses[0], signal.SIGSEGV)
     body = stack.wait(dossier_id, timeout_s=120)
+    fault_outcome("OCR engine process dies (SIGSEGV)", [body])
     assert body["status"] in ("done", "needs_review"), body
     assert worker.poll() is None  # the worker itself lives on
     with stack.db.session() as s:

@@ -21,7 +21,7 @@ from ocr_server.store.database import Database, upgrade
 from ocr_server.store.keys import create_key
 from tests.documents import lltp
 from tests.server.seaweed import Seaweed
-from tests.server.stack import RedisServer, Workers
+from tests.server.stack import RedisServer, Workers, fault_outcome, wait_final
 from tests.synthetic import encode
 
 pytestmark = pytest.mark.slow
@@ -102,12 +102,7 @@ def _post(client, headers, seed: int):
 
 
 def _wait(client, headers, dossier_id: str, timeout_s: float = 120) -> str:
-    deadline = time.monotonic() + timeout_s
-    while (status := client.get(f"/v1/dossiers/{dossier_id}", headers=headers)
-           .json()["status"]) not in ("done", "needs_review", "failed"):
-        assert time.monotonic() < deadline, f"{dossier_id} still {status}"
-        time.sleep(0.25)
-    return status
+    return wait_final(client, headers, dossier_id, timeout_s)["status"]
 
 
 @pytest.mark.tesseract
@@ -134,6 +129,6 @@ def test_object_store_down_for_ten_seconds(seaweed, tmp_path):
         assert r.status_code == 503 and r.json()["error"] == "storage_unavailable"
         time.sleep(max(0.0, 10 - (time.monotonic() - down)))
         seaweed.start()
-        outcomes = [_wait(client, headers, d, timeout_s=180) for d in ids]
-        details = [client.get(f"/v1/dossiers/{d}", headers=headers).json()["error"] for d in ids]
-        assert all(status in ("done", "needs_review") for status in outcomes), details
+        bodies = [wait_final(client, headers, d, timeout_s=180) for d in ids]
+        fault_outcome("S3 store down 10 s", bodies)
+        assert all(b["status"] in ("done", "needs_review") for b in bodies), bodies

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out/sample
 
-.PHONY: run run-cli test test-fast system-deps venv sample clean
+.PHONY: run run-cli test test-fast system-deps venv sample clean lock audit
 
 # The whole stack: redis-server, the API, one worker per core; posts the sample dossier.
 run: system-deps venv
@@ -29,12 +29,26 @@ system-deps:
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+# requirements.lock pins every package to the versions CI tested (`make lock` refreshes it)
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test,hybrid]'
+	$(BIN)/python -m pip install -q -c requirements.lock -e '.[test,hybrid]'
 	$(BIN)/python -m pip install -q --no-deps 'rapidocr-onnxruntime==1.4.4'  # detector model file only
 	touch $(STAMP)
+
+# Re-resolve the dependencies in a fresh venv and pin them (then run `make test`).
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install -q --upgrade pip
+	.lock-venv/bin/python -m pip install -q -e '.[test,hybrid,s3,bench]'
+	.lock-venv/bin/python -m pip install -q --no-deps 'rapidocr-onnxruntime==1.4.4'
+	.lock-venv/bin/python -m pip freeze --exclude-editable >requirements.lock
+	rm -rf .lock-venv
+
+# Known vulnerabilities in the locked dependencies (pip-audit).
+audit: venv
+	scripts/audit-deps
 
 # Regenerate the bundled sample dossier from the test generator (committed; not part of set-up).
 sample: venv

@@ -68,6 +68,7 @@ class ServerSettings(BaseSettings):
         blob_url: ``s3://bucket/prefix`` to keep blobs in an S3 bucket (the data dir then holds
             a cache); unset, blobs stay in the data dir.
         s3_endpoint: the S3 API's URL for a store other than AWS (SeaweedFS, MinIO).
+        cache_max_mb: with an S3 store, the most this host's local cache of blobs may hold.
         header_timeout_s: a request's headers must arrive within this (slow clients).
         body_idle_timeout_s: the longest pause inside a request body.
         body_timeout_s: the longest a request body may take in all.
@@ -91,6 +92,7 @@ class ServerSettings(BaseSettings):
     s3_endpoint: str | None = Field(default=None, validation_alias="OCR_SERVER_S3_ENDPOINT")
     retention_days: int | None = Field(default=None, ge=1,
                                        validation_alias="OCR_SERVER_RETENTION_DAYS")
+    cache_max_mb: int = Field(default=4096, ge=1, validation_alias="OCR_SERVER_CACHE_MAX_MB")
     header_timeout_s: float = Field(default=10.0, gt=0,
                                     validation_alias="OCR_SERVER_HEADER_TIMEOUT_S")
     body_idle_timeout_s: float = Field(default=30.0, gt=0,

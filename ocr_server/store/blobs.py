@@ -6,6 +6,7 @@ import errno
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -110,36 +111,81 @@ class S3BlobStore(BlobStore):
     atomic, and the key is the content's hash, so a repeated or concurrent upload of the same
     blob is harmless. ``path`` downloads a blob this host has not seen (to a temporary file,
     renamed into place), so workers on other machines read what the API stored.
+
+    The cache is trimmed to ``cache_max_bytes``, least recently used first (each use touches
+    the file's mtime), at most once a minute per process, by the puts and downloads
+    themselves. Files used in the last ``keep_recent_s`` stay: a page may be reading them.
     """
 
-    def __init__(self, cache_root: Path, *, client, bucket: str, prefix: str = "") -> None:  # type: ignore[no-untyped-def]
+    TRIM_EVERY_S = 60.0
+
+    def __init__(self, cache_root: Path, *, client, bucket: str, prefix: str = "",  # type: ignore[no-untyped-def]
+                 cache_max_bytes: int | None = None, keep_recent_s: float = 600) -> None:
         super().__init__(cache_root)
         self.client = client
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        self.cache_max_bytes = cache_max_bytes
+        self.keep_recent_s = keep_recent_s
+        self._last_trim = 0.0
+
+    def trim_cache(self, max_bytes: int) -> int:
+        """Delete least recently used cached blobs until at most ``max_bytes`` remain (or
+        only recently used ones); the bucket keeps them. Returns the bytes freed."""
+        entries, total = [], 0
+        for sub in self.root.iterdir():
+            if len(sub.name) != 2 or not sub.is_dir():
+                continue  # tmp/
+            for f in sub.iterdir():
+                try:
+                    st = f.stat()
+                except FileNotFoundError:
+                    continue
+                entries.append((st.st_mtime, st.st_size, f))
+                total += st.st_size
+        freed, now = 0, time.time()
+        for mtime, size, f in sorted(entries):
+            if total - freed <= max_bytes or now - mtime < self.keep_recent_s:
+                break
+            f.unlink(missing_ok=True)
+            freed += size
+        return freed
+
+    def maybe_trim_cache(self) -> int:
+        """:meth:`trim_cache` to ``cache_max_bytes``, if a minute has passed since the last."""
+        if self.cache_max_bytes is None or time.monotonic() - self._last_trim < self.TRIM_EVERY_S:
+            return 0
+        self._last_trim = time.monotonic()
+        return self.trim_cache(self.cache_max_bytes)
 
     def _object(self, key: str) -> str:
         return f"{self.prefix}{key[:2]}/{key[2:]}"
 
     def path(self, key: str) -> Path:
         local = self._local(key)
-        if not local.exists():
-            local.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(dir=self.root / "tmp")
-            os.close(fd)
-            tmp = Path(tmp_name)
-            try:
-                with _s3_errors(f"reading blob {key[:12]}"):
-                    self.client.download_file(self.bucket, self._object(key), str(tmp))
-                tmp.replace(local)
-            finally:
-                tmp.unlink(missing_ok=True)
+        try:
+            os.utime(local)  # a cache hit: recently used
+            return local
+        except FileNotFoundError:
+            pass
+        local.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=self.root / "tmp")
+        os.close(fd)
+        tmp = Path(tmp_name)
+        try:
+            with _s3_errors(f"reading blob {key[:12]}"):
+                self.client.download_file(self.bucket, self._object(key), str(tmp))
+            tmp.replace(local)
+        finally:
+            tmp.unlink(missing_ok=True)
+        self.maybe_trim_cache()
         return local
 
     def put_stream(self, stream: BinaryIO, *, max_bytes: int | None = None) -> tuple[str, int]:
         key, size = super().put_stream(stream, max_bytes=max_bytes)
         with _s3_errors(f"storing blob {key[:12]}"):
             self.client.upload_file(str(self._local(key)), self.bucket, self._object(key))
+        self.maybe_trim_cache()
         return key, size
 
     def delete(self, keys: Iterable[str]) -> None:
@@ -175,4 +221,5 @@ def open_blob_store(server) -> BlobStore:  # type: ignore[no-untyped-def]
 
     bucket, _, prefix = url[5:].partition("/")
     client = boto3.client("s3", endpoint_url=server.s3_endpoint or None)
-    return S3BlobStore(server.blob_dir, client=client, bucket=bucket, prefix=prefix)
+    return S3BlobStore(server.blob_dir, client=client, bucket=bucket, prefix=prefix,
+                       cache_max_bytes=server.cache_max_mb * 1024 * 1024)

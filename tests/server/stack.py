@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -92,18 +93,35 @@ class Workers:
 
     @staticmethod
     def kill9(proc: subprocess.Popen[bytes]) -> None:
-        os.killpg(proc.pid, signal.SIGKILL)
+        """SIGKILL to the worker and every process under it. RQ puts each work horse in a
+        process group of its own, so a signal to the worker's group would miss it."""
+        for pid in [*_descendants(proc.pid), proc.pid]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         proc.wait()
 
     def stop_all(self) -> None:
         for proc in self.procs:
             if proc.poll() is None:
                 try:
-                    os.killpg(proc.pid, signal.SIGTERM)
+                    os.killpg(proc.pid, signal.SIGTERM)  # a warm shutdown: the page ends first
                     proc.wait(timeout=10)
                 except (subprocess.TimeoutExpired, ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
+                    self.kill9(proc)  # e.g. a work horse stuck on a cut-off link
         self.procs.clear()
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (Linux /proc), children before their parents."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            found += [*_descendants(child), child]
+    return found
 
 
 FINAL_STATUSES = ("done", "needs_review", "failed")

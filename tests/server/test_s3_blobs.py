@@ -54,6 +54,21 @@ def test_content_addressed_atomic_and_shared_between_hosts(seaweed, tmp_path):
     assert _objects(seaweed.client(), "t1/") == []
 
 
+def test_cache_is_trimmed_least_recently_used_first(seaweed, tmp_path):
+    store = S3BlobStore(tmp_path / "cache", client=seaweed.client(), bucket="ocr", prefix="t2",
+                        cache_max_bytes=250_000, keep_recent_s=60)
+    keys = [store.put_stream(io.BytesIO(bytes([i]) * 100_000))[0] for i in range(5)]
+    hour_ago = time.time() - 3600
+    for age, key in enumerate(keys[:4]):  # keys[0] used longest ago; keys[4] just now
+        os.utime(store.path(key), (hour_ago + age, hour_ago + age))
+    assert store.trim_cache(250_000) == 300_000
+    assert {key for key in keys if store._local(key).exists()} == {keys[3], keys[4]}
+    assert store.path(keys[0]).read_bytes() == bytes([0]) * 100_000  # back from the bucket
+    assert store.trim_cache(0) == 100_000  # what was used within keep_recent_s stays
+    assert {key for key in keys if store._local(key).exists()} == {keys[0], keys[4]}
+    store.delete(keys)
+
+
 @contextmanager
 def s3_stack(seaweed: Seaweed, tmp_path: Path, workers_n: int = 1):
     """redis-server, an API (TestClient) and workers, each "host" with its own cache

@@ -113,7 +113,7 @@ def test_many_slow_connections_do_not_starve_others(stack, served):
     started = time.monotonic()
     r = httpx.get(f"http://127.0.0.1:{served}/v1/dossiers/nope",
                   headers={"X-API-Key": stack.keys["counter"]}, timeout=5)
-    assert r.status_code == 404 and time.monotonic() - started < 1.0
+    assert r.status_code == 404 and time.monotonic() - started < 2.0
     time.sleep(1.5)  # past the header timeout: the server has hung up on every one of them
     closed = 0
     for sock in slow:

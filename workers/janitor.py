@@ -9,6 +9,8 @@ unfinished dossiers and puts them back (or re-creates them if Redis lost them al
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Iterable
 from datetime import timedelta
 
 from redis import Redis
@@ -26,6 +28,7 @@ from workers.tasks import fail_dossier
 log = logging.getLogger("workers.janitor")
 
 STALL_AFTER_S = 30  # younger dossiers are left to the normal flow
+OVERDUE_AFTER_S = 5  # RQ's scheduler enqueues due jobs every second while it lives
 LOCK_KEY, LOCK_TTL_S = "ocr:janitor", 9
 _ENDED = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
 
@@ -73,3 +76,27 @@ def requeue_lost_jobs(redis: Redis, db: Database, *, page_timeout_s: int) -> lis
     if requeued:
         log.warning("re-queued lost jobs: %s", ", ".join(requeued))
     return requeued
+
+
+def enqueue_overdue_retries(redis: Redis, queue_names: Iterable[str]) -> list[str]:
+    """Delayed retries (RQ's scheduled jobs) overdue by more than ``OVERDUE_AFTER_S``, put on
+    their queue. RQ's scheduler runs in one worker at a time, under a lock that lives 61 s;
+    when that worker's machine dies, retries would wait out the lock. Removing the job from
+    the registry first (an atomic ZREM) means only one worker enqueues it."""
+    cutoff = int(time.time()) - OVERDUE_AFTER_S
+    moved = []
+    for name in queue_names:
+        queue = Queue(name, connection=redis)
+        registry = ScheduledJobRegistry(queue=queue)
+        for job_id in registry.get_jobs_to_schedule(timestamp=cutoff):
+            if not redis.zrem(registry.key, job_id):
+                continue  # the scheduler, or another worker, took it
+            try:
+                job = Job.fetch(job_id, connection=redis)
+            except NoSuchJobError:
+                continue
+            queue.enqueue_job(job, at_front=job.should_enqueue_at_front())
+            moved.append(job_id)
+    if moved:
+        log.warning("enqueued overdue retries (no scheduler running?): %s", ", ".join(moved))
+    return moved

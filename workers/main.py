@@ -12,7 +12,7 @@ from ocr_server.config import PipelineSettings, ServerSettings
 from ocr_server.retention import maybe_purge
 from ocr_server.store.database import prepare_storage
 from workers.context import current, init_worker
-from workers.janitor import requeue_lost_jobs
+from workers.janitor import enqueue_overdue_retries, requeue_lost_jobs
 
 # A job whose worker vanished (SIGKILL, machine lost) stops heart-beating; after this many
 # seconds without a beat it counts as abandoned and is retried by any other worker.
@@ -56,6 +56,7 @@ class OcrWorker(Worker):
         try:
             requeue_lost_jobs(self.connection, ctx.db,
                               page_timeout_s=ctx.server.page_job_timeout_s)
+            enqueue_overdue_retries(self.connection, self.queue_names())
         except Exception:  # noqa: BLE001 - maintenance must not stop the worker
             self.log.exception("re-queueing lost jobs failed")
         try:

@@ -12,6 +12,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from fastapi.testclient import TestClient
@@ -96,7 +97,8 @@ def cluster(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("multihost")
     s3_env = {"OCR_SERVER_BLOB_URL": "s3://ocr/multihost", "AWS_ACCESS_KEY_ID": "test",
               "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"}
-    saved = {k: os.environ.get(k) for k in s3_env}
+    environ = mock.patch.dict(os.environ)  # restores the environment afterwards
+    environ.start()
     net = HostNetwork().open()
     pg = PrivatePostgres(listen=[SERVICE_IP], allow_subnet=f"{SERVICE_IP}/24")
     redis = RedisServer(tmp / "redis", host=SERVICE_IP, password="multihost")
@@ -128,11 +130,7 @@ def cluster(tmp_path_factory):
         redis.stop()
         pg.stop()
         net.close()
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        environ.stop()
 
 
 @pytest.fixture(scope="module")

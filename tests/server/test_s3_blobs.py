@@ -9,6 +9,7 @@ import os
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from fastapi.testclient import TestClient
@@ -82,8 +83,8 @@ def s3_stack(seaweed: Seaweed, tmp_path: Path, workers_n: int = 1):
           "AWS_DEFAULT_REGION": "us-east-1"}
     env = dict(os.environ, REDIS_URL=redis.url, OCR_SERVER_DATA_DIR=str(worker_dir),
                DATABASE_URL=db_url, **s3)
-    old = {k: os.environ.get(k) for k in s3}
-    os.environ.update(s3)
+    environ = mock.patch.dict(os.environ, s3)  # boto3 reads the credentials from it
+    environ.start()
     workers = Workers(env, tmp_path)
     try:
         server = ServerSettings(REDIS_URL=redis.url, OCR_SERVER_DATA_DIR=api_dir,
@@ -103,11 +104,7 @@ def s3_stack(seaweed: Seaweed, tmp_path: Path, workers_n: int = 1):
     finally:
         workers.stop_all()
         redis.stop()
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        environ.stop()
 
 
 def _post(client, headers, seed: int):

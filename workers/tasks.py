@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import hmac
 import json
@@ -22,7 +21,7 @@ from ocr_server.errors import InputError, OcrServerError
 from ocr_server.jobs import enqueue_callback
 from ocr_server.pipeline import PageOutcome, finish_dossier, process_page
 from ocr_server.result import PageResult, Quality
-from ocr_server.store.blobs import BlobStoreFullError, BlobStoreUnavailableError
+from ocr_server.store.blobs import BlobStoreFullError, BlobStoreUnavailableError, full_disk_or
 from ocr_server.store.database import Database
 from ocr_server.store.models import CallbackAttempt, Dossier, Page, find_page, utcnow
 from ocr_server.store.results import record_result
@@ -34,10 +33,10 @@ CALLBACK_TIMEOUT_S = 10.0
 def _storage_error(exc: Exception) -> OcrServerError | None:
     """A full disk or an unreachable object store, as the error to record; else None.
     These may pass (room is made, the store comes back), so they are retried first."""
+    if isinstance(exc, OSError):
+        exc = full_disk_or(exc, "the worker's disk")
     if isinstance(exc, (BlobStoreFullError, BlobStoreUnavailableError)):
         return exc
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return BlobStoreFullError(f"the worker's disk is full ({exc.strerror})")
     return None
 
 
@@ -157,7 +156,7 @@ def finish_dossier_job(dossier_id: str) -> str:
         record_result(dossier, result)
         dossier.pdf_key = pdf_key
         dossier.finished_at = utcnow()
-        _maybe_callback(ctx, dossier)
+        _maybe_callback(ctx.redis, dossier)
     metrics.record_dossier(ctx.redis, result.status)
     return result.status
 
@@ -175,15 +174,14 @@ def fail_dossier(db: Database, redis: Redis, dossier_id: str, code: str, detail:
     dossier.status = "failed"
     dossier.error_code, dossier.error_detail = code, detail
     dossier.finished_at = utcnow()
-    if dossier.callback_url:
-        enqueue_callback(redis, dossier.id, priority=dossier.priority)
+    _maybe_callback(redis, dossier)
     metrics.record_dossier(redis, "failed")
     return "failed"
 
 
-def _maybe_callback(ctx, dossier: Dossier) -> None:  # type: ignore[no-untyped-def]
+def _maybe_callback(redis: Redis, dossier: Dossier) -> None:
     if dossier.callback_url:
-        enqueue_callback(ctx.redis, dossier.id, priority=dossier.priority)
+        enqueue_callback(redis, dossier.id, priority=dossier.priority)
 
 
 def callback_body(dossier: Dossier) -> dict[str, object]:

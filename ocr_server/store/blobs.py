@@ -59,7 +59,7 @@ class BlobStore:
         try:
             fd, tmp_name = tempfile.mkstemp(dir=self.root / "tmp")
         except OSError as exc:
-            raise _full_or(exc) from exc
+            raise full_disk_or(exc) from exc
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb") as out:
@@ -77,7 +77,7 @@ class BlobStore:
             tmp.replace(target)
             return key, size
         except OSError as exc:
-            raise _full_or(exc) from exc
+            raise full_disk_or(exc) from exc
         finally:
             tmp.unlink(missing_ok=True)
 
@@ -97,9 +97,10 @@ class BlobStoreUnavailableError(OcrServerError):
     http_status = 503
 
 
-def _full_or(exc: OSError) -> Exception:
+def full_disk_or(exc: OSError, what: str = "blob storage") -> Exception:
+    """``BlobStoreFullError`` for a full disk (or quota), else ``exc`` itself."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return BlobStoreFullError(f"blob storage is full ({exc.strerror})")
+        return BlobStoreFullError(f"{what} is full ({exc.strerror})")
     return exc
 
 

@@ -52,18 +52,20 @@ class OcrWorker(Worker):
 
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()
-        ctx = current()
-        try:
-            requeue_lost_jobs(self.connection, ctx.db,
-                              page_timeout_s=ctx.server.page_job_timeout_s)
-            enqueue_overdue_retries(self.connection, self.queue_names())
-        except Exception:  # noqa: BLE001 - maintenance must not stop the worker
-            self.log.exception("re-queueing lost jobs failed")
-        try:
-            maybe_purge(ctx.server.retention_days, db=ctx.db, blobs=ctx.blobs,
-                        redis=self.connection)
-        except Exception:  # noqa: BLE001
-            self.log.exception("retention purge failed")
+        ctx, redis = current(), self.connection
+        tasks = {
+            "re-queueing lost jobs": lambda: requeue_lost_jobs(
+                redis, ctx.db, page_timeout_s=ctx.server.page_job_timeout_s),
+            "enqueueing overdue retries": lambda: enqueue_overdue_retries(
+                redis, self.queue_names()),
+            "retention purge": lambda: maybe_purge(
+                ctx.server.retention_days, db=ctx.db, blobs=ctx.blobs, redis=redis),
+        }
+        for what, task in tasks.items():  # each on its own: one failing must not stop the rest
+            try:
+                task()
+            except Exception:  # noqa: BLE001 - maintenance must not stop the worker
+                self.log.exception("%s failed", what)
 
 
 def run_worker(queues: Sequence[str], *, burst: bool = False, name: str | None = None) -> bool:
@@ -71,7 +73,7 @@ def run_worker(queues: Sequence[str], *, burst: bool = False, name: str | None =
     prepare_storage(server.data_dir, server.db_url)
     ctx = init_worker(server, pipeline)
     worker = OcrWorker(
-        [Queue(name, connection=ctx.redis) for name in queues],
+        [Queue(queue, connection=ctx.redis) for queue in queues],
         connection=ctx.redis,
         name=name,
         job_monitoring_interval=JOB_MONITORING_INTERVAL_S,

@@ -171,10 +171,10 @@ def _purge(args: argparse.Namespace) -> int:
     if days is None or days < 1:
         raise InputError("give --older-than-days N (N >= 1) or set OCR_SERVER_RETENTION_DAYS")
     prepare_storage(server.data_dir, server.db_url)
-    db = Database(server.db_url)
+    db, blobs, redis = Database(server.db_url), open_blob_store(server), Redis.from_url(
+        server.redis_url)
     total = 0
-    while n := purge_older_than(days, db=db, blobs=open_blob_store(server),
-                                redis=Redis.from_url(server.redis_url)):
+    while n := purge_older_than(days, db=db, blobs=blobs, redis=redis):  # 500 at a time
         total += n
     print(f"purged {total} dossier(s) older than {days} days")
     return 0

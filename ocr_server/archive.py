@@ -22,11 +22,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ocr_server.errors import InputError
-from ocr_server.store.models import ApiKey, Dossier, Page, utcnow
+from ocr_server.store.models import ENDED_STATUSES, ApiKey, Dossier, Page, utcnow
 
 SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".pdf"}
 ARCHIVE_KEY_NAME = "archive (internal)"
-FINAL = ("done", "needs_review", "failed")
 
 
 @dataclass(frozen=True)
@@ -189,7 +188,7 @@ def progress(session: Session, batch: str) -> Progress:
     by_status = {status: (n, total or 0) for status, n, total in dossiers}
     return Progress(
         dossiers=sum(n for n, _ in by_status.values()),
-        dossiers_final=sum(by_status.get(st, (0, 0))[0] for st in FINAL),
+        dossiers_final=sum(by_status.get(st, (0, 0))[0] for st in ENDED_STATUSES),
         pages_total=sum(total for _, total in by_status.values()),
         pages_done=pages.get("done", 0) + pages.get("failed", 0),
         pages_failed=pages.get("failed", 0),

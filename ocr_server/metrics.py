@@ -15,6 +15,7 @@ from redis import Redis
 from rq import Queue
 
 from ocr_server.jobs import QUEUES
+from ocr_server.store.models import ENDED_STATUSES
 
 BUCKETS_S = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
 _KEY = "ocr:metrics"
@@ -53,7 +54,7 @@ class _Collector:
         pages.add_metric(["failed"], totals.get("pages_failed", 0.0))
         yield pages
         dossiers = CounterMetricFamily("ocr_dossiers", "Dossiers finished", labels=["status"])
-        for status in ("done", "needs_review", "failed"):
+        for status in ENDED_STATUSES:
             dossiers.add_metric([status], totals.get(f"dossiers_{status}", 0.0))
         yield dossiers
         hist = HistogramMetricFamily("ocr_stage_seconds", "Per-page stage latency",

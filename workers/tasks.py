@@ -23,7 +23,14 @@ from ocr_server.pipeline import PageOutcome, finish_dossier, process_page
 from ocr_server.result import PageResult, Quality
 from ocr_server.store.blobs import BlobStoreFullError, BlobStoreUnavailableError, full_disk_or
 from ocr_server.store.database import Database
-from ocr_server.store.models import CallbackAttempt, Dossier, Page, find_page, utcnow
+from ocr_server.store.models import (
+    ENDED_STATUSES,
+    CallbackAttempt,
+    Dossier,
+    Page,
+    find_page,
+    utcnow,
+)
 from ocr_server.store.results import record_result
 from workers.context import current
 
@@ -121,7 +128,7 @@ def finish_dossier_job(dossier_id: str) -> str:
         dossier = s.get(Dossier, dossier_id)
         if dossier is None:
             return "gone"
-        if dossier.status in ("done", "needs_review", "failed"):
+        if dossier.status in ENDED_STATUSES:
             return dossier.status
         pages = list(s.scalars(select(Page).where(Page.dossier_id == dossier_id)
                                .order_by(Page.index).options(undefer(Page.result))))

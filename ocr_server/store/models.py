@@ -11,6 +11,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, rela
 
 from ocr_server.loading import PageRef
 
+# A dossier in one of these has ended: nothing more will happen to it without a person.
+ENDED_STATUSES = ("done", "needs_review", "failed")
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from redis import Redis
 
+from ocr_server.store.models import ENDED_STATUSES
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -124,16 +126,13 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-FINAL_STATUSES = ("done", "needs_review", "failed")
-
-
 def wait_final(client, headers: dict[str, str], dossier_id: str,  # type: ignore[no-untyped-def]
                timeout_s: float = 120) -> dict:
     """Poll ``GET /v1/dossiers/{id}`` until the dossier has ended; its status body."""
     deadline = time.monotonic() + timeout_s
     while True:
         body = client.get(f"/v1/dossiers/{dossier_id}", headers=headers).json()
-        if body.get("status") in FINAL_STATUSES:
+        if body.get("status") in ENDED_STATUSES:
             return body  # type: ignore[no-any-return]
         if time.monotonic() > deadline:
             raise AssertionError(f"dossier {dossier_id} not ended after {timeout_s}s: {body}")
